@@ -1,0 +1,45 @@
+"""Greets by time of day, and by name when the channel tells who is talking."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.conversation import acting_user_email, local_now
+from actions.database import sales_session
+from sales.handoffs import find_user
+
+
+def part_of_day(hour: int) -> str:
+    if 5 <= hour < 12:
+        return "morning"
+    if 12 <= hour < 18:
+        return "afternoon"
+    return "evening"
+
+
+class ActionGreet(Action):
+    def name(self) -> str:
+        return "action_greet"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+            domain: dict[str, Any]) -> list[dict[str, Any]]:
+        email = acting_user_email(tracker)
+        first_name = None
+        timezone = "UTC"
+        if email:
+            with sales_session() as session:
+                user = find_user(session, email)
+                if user is not None:
+                    first_name = user.name.split()[0] if user.name else None
+                    timezone = user.timezone
+        greeting = f"Good {part_of_day(local_now(tracker, timezone).hour)}"
+        name = f", {first_name}" if first_name else ""
+        dispatcher.utter_message(
+            text=f"{greeting}{name}! I'm salesbot. Ask me what I can do, or just tell me "
+            "what you need.",
+            buttons=[{"title": "What can you do?", "payload": "/help"}],
+        )
+        return []

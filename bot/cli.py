@@ -1,0 +1,230 @@
+"""`salesbot ...`: train, run, shell, test, import, db upgrade, demo.
+
+Every command exits non-zero on failure with a one-line reason (per problem) on stderr.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import os
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from types import ModuleType
+from typing import Annotated, Any
+
+import typer
+
+from bot.config import Config, ConfigError, load_config
+
+app = typer.Typer(add_completion=False, no_args_is_help=True,
+                  help="salesbot: a chat-first sales assistant and its bot framework.")
+db_app = typer.Typer(no_args_is_help=True, help="Database schema.")
+app.add_typer(db_app, name="db")
+
+ConfigOption = Annotated[Path, typer.Option("--config", "-c", help="Path to config.yml.")]
+DEFAULT_CONFIG = Path("config.yml")
+
+
+class CommandError(Exception):
+    """A failure to report on stderr as it is, without a traceback."""
+
+
+def fail(message: str) -> None:
+    for line in message.splitlines() or ["failed"]:
+        typer.echo(f"error: {line}", err=True)
+    raise typer.Exit(code=1)
+
+
+@contextmanager
+def reported_errors() -> Iterator[None]:
+    """Turn the errors users can cause into clear messages instead of tracebacks."""
+    from bot.actions import ActionError
+    from bot.dialogue.errors import FlowLoadError
+    from bot.migrate import MigrationError
+    from bot.testing import TestFileError
+
+    try:
+        yield
+    except (ConfigError, FlowLoadError, MigrationError, TestFileError, ActionError,
+            CommandError) as error:
+        fail(str(error))
+    except Exception as error:
+        if type(error).__name__ in ("DataImportError", "TimezoneError"):
+            fail(str(error))
+        raise
+
+
+def configure(config_path: Path) -> Config:
+    logging.basicConfig(level=os.environ.get("SALESBOT_LOG_LEVEL", "WARNING"),
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    config = load_config(config_path)
+    # In-process actions open the same database as the engine (see actions/database.py).
+    os.environ.setdefault("SALESBOT_DATABASE_URL", config.database_url)
+    os.environ.setdefault("SALESBOT_CONFIG", str(config.path))
+    if str(config.root) not in sys.path:
+        sys.path.insert(0, str(config.root))
+    return config
+
+
+def data_plugin(config: Config) -> ModuleType:
+    if not config.data_module:
+        raise CommandError(f"{config.path.name}: set data.module to import records")
+    return importlib.import_module(config.data_module)
+
+
+def timed(label: str, work: Callable[[], Any]) -> Any:
+    started = time.perf_counter()
+    result = work()
+    typer.echo(f"{label} ({time.perf_counter() - started:.1f}s)")
+    return result
+
+
+@app.command()
+def train(config_path: ConfigOption = DEFAULT_CONFIG,
+          force: Annotated[bool, typer.Option(help="Retrain even if nothing changed.")] = False,
+          ) -> None:
+    """Check the flow files and train the NLU (cached: unchanged data is not retrained)."""
+    with reported_errors():
+        config = configure(config_path)
+        from bot.dialogue.loader import load_domain
+        from bot.nlu.model import load_or_train
+
+        domain = load_domain(config.flows)
+        examples = domain.training_examples()
+        model, trained = load_or_train(examples, config.nlu, config.data_dir / "models",
+                                       force=force)
+        what = "trained" if trained else "unchanged, using the cached model"
+        typer.echo(f"{len(domain.flows)} flows, {len(domain.intents)} intents, "
+                   f"{len(examples)} examples: NLU {what}.")
+
+
+@db_app.command("upgrade")
+def db_upgrade(config_path: ConfigOption = DEFAULT_CONFIG) -> None:
+    """Create or migrate the database schema to the latest version."""
+    with reported_errors():
+        from bot.migrate import upgrade
+
+        config = configure(config_path)
+        upgrade(config)
+        typer.echo("Database is up to date.")
+
+
+@app.command("import")
+def import_(kind: Annotated[str, typer.Argument(help="users, teams, ... or fixtures")],
+            file: Annotated[Path, typer.Argument(help="CSV or YAML file")],
+            config_path: ConfigOption = DEFAULT_CONFIG) -> None:
+    """Import records from a CSV or YAML file (all or nothing)."""
+    with reported_errors():
+        from bot.db import make_engine
+        from bot.migrate import upgrade
+
+        config = configure(config_path)
+        plugin = data_plugin(config)
+        upgrade(config)
+        engine = make_engine(config.database_url)
+        if kind == "fixtures":
+            counts = plugin.load_fixtures(engine, file)
+            typer.echo("Imported " + ", ".join(f"{n} {k}" for k, n in counts.items()) + ".")
+            return
+        if kind not in plugin.KINDS:
+            raise CommandError(f"unknown kind '{kind}' (known: {', '.join(plugin.KINDS)}, "
+                               "fixtures)")
+        count = plugin.import_file(engine, kind, file)
+        typer.echo(f"Imported {count} {kind} from {file}.")
+
+
+def load_agent(config: Config) -> Any:
+    from bot.agent import Agent
+    from bot.migrate import upgrade
+
+    upgrade(config)
+    return Agent.load(config)
+
+
+@app.command()
+def run(config_path: ConfigOption = DEFAULT_CONFIG,
+        port: Annotated[int, typer.Option(help="Port to listen on.")] = 5005,
+        host: Annotated[str, typer.Option(help="Address to bind.")] = "127.0.0.1") -> None:
+    """Serve the assistant: REST webhook, web chat and the configured channels."""
+    with reported_errors():
+        from bot.server import run as serve
+
+        config = configure(config_path)
+        agent = load_agent(config)
+        shown = "localhost" if host in ("127.0.0.1", "0.0.0.0") else host
+        typer.echo(f"salesbot is running: open http://{shown}:{port} (Ctrl+C stops it)")
+        serve(agent, host=host, port=port)
+
+
+@app.command()
+def shell(config_path: ConfigOption = DEFAULT_CONFIG,
+          as_user: Annotated[str | None, typer.Option("--as", help="Act as this user email.")]
+          = None,
+          channel: Annotated[str, typer.Option(help="Channel to pretend to be.")] = "shell",
+          ) -> None:
+    """Chat with the assistant in the terminal."""
+    with reported_errors():
+        from bot.shell import run_shell
+
+        config = configure(config_path)
+        run_shell(load_agent(config), user=as_user, channel=channel)
+
+
+@app.command("test")
+def test_(paths: Annotated[list[Path], typer.Argument(help="Test files or folders.")],
+          config_path: ConfigOption = DEFAULT_CONFIG,
+          fail_fast: Annotated[bool, typer.Option(help="Stop at the first failure.")] = False,
+          ) -> None:
+    """Run end-to-end conversation tests; each case starts from a fresh database."""
+    with reported_errors():
+        from bot.testing import TestRunner, load_test_file, test_files
+
+        config = configure(config_path)
+        runner = TestRunner(config)
+        passed = failed = 0
+        for file in test_files(paths):
+            for case in load_test_file(file):
+                result = runner.run_case(case)
+                if result.passed:
+                    passed += 1
+                    typer.echo(f"PASS {file}: {case.name}")
+                    continue
+                failed += 1
+                typer.echo(f"FAIL {file}: {case.name}")
+                for failure in result.failures:
+                    typer.echo(f"    {failure}")
+                if fail_fast:
+                    break
+        typer.echo(f"{passed} passed, {failed} failed")
+        if failed:
+            raise typer.Exit(code=1)
+
+
+@app.command()
+def demo(config_path: ConfigOption = DEFAULT_CONFIG,
+         port: Annotated[int, typer.Option(help="Port to listen on.")] = 5005) -> None:
+    """Migrate, load the demo data, train, and serve the web chat."""
+    with reported_errors():
+        from bot.db import make_engine
+        from bot.migrate import upgrade
+
+        config = configure(config_path)
+        timed("Database migrated", lambda: upgrade(config))
+        fixtures = (config.raw.get("demo") or {}).get("fixtures")
+        if fixtures:
+            plugin = data_plugin(config)
+            path = config.root / str(fixtures)
+            counts = plugin.load_fixtures(make_engine(config.database_url), path)
+            typer.echo("Demo data loaded: " + ", ".join(f"{n} {k}" for k, n in counts.items()))
+    train(config_path=config_path, force=False)
+    run(config_path=config_path, port=port, host="127.0.0.1")
+
+
+def main() -> None:
+    app()

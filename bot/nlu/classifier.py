@@ -1,0 +1,123 @@
+"""Intent classifiers, behind one small seam so that another (sentence embeddings) can replace
+the baseline without touching parsing, thresholds or caching.
+
+A classifier ranks every intent it knows with a confidence in [0, 1]. The baseline is TF-IDF over
+word 1-2 grams and character 2-5 grams with a logistic regression. Its probabilities alone say
+little about *out-of-scope* text (they always sum to one), so each is scaled by how much of the
+text's vocabulary the training data has seen, weighted by rarity: "what is the capital of peru"
+shares only stop words with a sales assistant's examples and so scores low everywhere.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, Protocol
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
+
+from bot.nlu.text import normalise
+
+Ranking = list[tuple[str, float]]
+
+
+class IntentClassifier(Protocol):
+    """What the NLU model needs of a classifier."""
+
+    @property
+    def intents(self) -> list[str]: ...
+
+    def rank(self, text: str) -> Ranking:
+        """Every known intent with its confidence, best first."""
+        ...
+
+
+# Trains a classifier from texts and their intents; options are the classifier's config section.
+ClassifierTrainer = Callable[[Sequence[str], Sequence[str], Mapping[str, Any]], IntentClassifier]
+
+SEED = 0
+DEFAULT_C = 10.0
+# How strongly unseen words pull confidence down: coverage ** COVERAGE_POWER.
+DEFAULT_COVERAGE_POWER = 1.0
+
+
+class TfidfClassifier:
+    def __init__(
+        self,
+        words: TfidfVectorizer,
+        chars: TfidfVectorizer,
+        model: LogisticRegression | None,
+        intents: list[str],
+        coverage_power: float,
+    ) -> None:
+        self._words = words
+        self._chars = chars
+        self._model = model  # None when there is one intent: nothing to tell apart
+        self._intents = intents
+        self._coverage_power = coverage_power
+        vocabulary: dict[str, int] = words.vocabulary_
+        idf = words.idf_
+        self._word_idf = {term: float(idf[i]) for term, i in vocabulary.items() if " " not in term}
+        self._unseen_idf = float(idf.max()) if len(idf) else 1.0
+
+    @property
+    def intents(self) -> list[str]:
+        return list(self._intents)
+
+    def rank(self, text: str) -> Ranking:
+        normalised = normalise(text)
+        coverage = self._coverage(normalised)
+        if self._model is None:
+            return [(intent, coverage) for intent in self._intents]
+        features = sp.hstack(
+            [self._words.transform([normalised]), self._chars.transform([normalised])],
+            format="csr",
+        )
+        probabilities = self._model.predict_proba(features)[0] * coverage
+        order = np.argsort(-probabilities, kind="stable")
+        return [(self._intents[i], float(probabilities[i])) for i in order]
+
+    def _coverage(self, normalised: str) -> float:
+        """Share of the text's words (weighted by rarity) seen in training, to a power."""
+        tokens = normalised.split()
+        if not tokens:
+            return 0.0
+        seen = total = 0.0
+        for token in tokens:
+            weight = self._word_idf.get(token)
+            if weight is None:
+                total += self._unseen_idf
+            else:
+                seen += weight
+                total += weight
+        return float((seen / total) ** self._coverage_power)
+
+
+def train_tfidf(
+    texts: Sequence[str], labels: Sequence[str], options: Mapping[str, Any]
+) -> TfidfClassifier:
+    """Fit the baseline. ``options``: ``C`` (regularisation), ``coverage_power``."""
+    normalised = [normalise(text) for text in texts]
+    words = TfidfVectorizer(
+        analyzer="word", ngram_range=(1, 2), token_pattern=r"(?u)\b\w+\b", sublinear_tf=True
+    )
+    chars = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True)
+    matrix = sp.hstack([words.fit_transform(normalised), chars.fit_transform(normalised)])
+    intents = sorted(set(labels))
+    model = None
+    if len(intents) > 1:
+        model = LogisticRegression(
+            C=float(options.get("C", DEFAULT_C)),
+            class_weight="balanced",
+            max_iter=2000,
+            random_state=SEED,
+        )
+        model.fit(matrix.tocsr(), list(labels))
+        intents = [str(name) for name in model.classes_]
+    power = float(options.get("coverage_power", DEFAULT_COVERAGE_POWER))
+    return TfidfClassifier(words, chars, model, intents, power)
+
+
+TRAINERS: dict[str, ClassifierTrainer] = {"tfidf": train_tfidf}

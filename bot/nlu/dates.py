@@ -1,0 +1,108 @@
+"""Dates and times ("tomorrow at 3pm", "friday 10:30", "in 2 days") in the user's time zone.
+
+dateparser does the reading but costs a millisecond or more per call (and far more on its first),
+so a cheap regex decides first whether the text mentions a date or time at all. Its results are
+re-localised with zoneinfo: dateparser applies the offset of *now*, which is wrong across a
+daylight-saving change ("tomorrow at 3pm" on the day before the clocks move).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+EXTRACTOR = "DateparserEntityExtractor"
+
+_DAYS = "monday|tuesday|wednesday|thursday|friday|saturday|sunday|mon|tues?|wed|thu(?:rs?)?|fri|sat|sun"
+_MONTHS = (
+    "january|february|march|april|may|june|july|august|september|october|november|december"
+    "|jan|feb|mar|apr|jun|jul|aug|sept?|oct|nov|dec"
+)
+_WORDS = (
+    "today|tomorrow|tonight|yesterday|noon|midnight|morning|afternoon|evening|weekend"
+    "|minutes?|hours?|days?|weeks?|months?|years?|fortnight|o'?clock"
+)
+_DATE_HINT = re.compile(
+    rf"\b(?:{_DAYS}|{_MONTHS}|{_WORDS})\b"
+    r"|\d\s?(?:am|pm|a\.m\.|p\.m\.)(?!\w)"  # 3pm, 10 a.m.
+    r"|\b\d{1,2}:\d{2}\b"  # 10:30
+    r"|\b\d{1,4}[/.-]\d{1,2}(?:[/.-]\d{1,4})?\b"  # 5/3, 2024-03-20
+    r"|\b\d{1,2}(?:st|nd|rd|th)\b",  # the 15th
+    re.IGNORECASE,
+)
+# Words that are dates only sometimes ("may I ask", "sun", "wed"); alone they are not a date.
+_AMBIGUOUS = {"may", "mon", "wed", "sat", "sun", "mar", "march", "second", "sept"}
+
+
+class TimezoneError(ValueError):
+    """A time zone name that the zone database does not know."""
+
+
+def mentions_time(text: str) -> bool:
+    """Cheap check: could ``text`` hold a date or time? False means dateparser is not needed."""
+    return _DATE_HINT.search(text) is not None
+
+
+def extract_time(
+    text: str,
+    timezone: str,
+    now: datetime,
+    *,
+    languages: Sequence[str] = ("en",),
+) -> list[dict[str, Any]]:
+    """Entities ``time`` with an ISO-8601 value in ``timezone``, relative to ``now``.
+
+    ``now`` may be naive (taken as UTC) or aware. Future dates are preferred ("friday" is the
+    coming one).
+    """
+    if not mentions_time(text):
+        return []
+    zone = _zone(timezone)
+    local_now = (now if now.tzinfo else now.replace(tzinfo=UTC)).astimezone(zone)
+    from dateparser.search import search_dates  # slow to import; only texts with dates pay
+
+    settings = {
+        "PREFER_DATES_FROM": "future",
+        "RELATIVE_BASE": local_now.replace(tzinfo=None),
+        "TIMEZONE": timezone,
+        "RETURN_AS_TIMEZONE_AWARE": True,
+    }
+    found = search_dates(text, languages=list(languages), settings=settings) or []
+    entities: list[dict[str, Any]] = []
+    cursor = 0
+    for matched, moment in found:
+        start = text.find(matched, cursor)
+        if start < 0:
+            continue
+        cursor = start + len(matched)
+        phrase = matched.strip()
+        start += len(matched) - len(matched.lstrip())
+        if not mentions_time(phrase) or phrase.lower() in _AMBIGUOUS:
+            continue
+        entities.append({
+            "entity": "time",
+            "value": _localise(moment, timezone, zone).isoformat(),
+            "start": start,
+            "end": start + len(phrase),
+            "extractor": EXTRACTOR,
+        })
+    return entities
+
+
+def _zone(timezone: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise TimezoneError(f"unknown time zone {timezone!r} (expected a name like "
+                            "'America/New_York')") from None
+
+
+def _localise(moment: datetime, timezone: str, zone: ZoneInfo) -> datetime:
+    """The moment in ``zone``, with the offset that zone has on that date."""
+    if moment.tzinfo is None or getattr(moment.tzinfo, "zone", None) == timezone:
+        # No zone was named in the text: the wall-clock time is the user's.
+        return moment.replace(tzinfo=None).replace(tzinfo=zone)
+    return moment.astimezone(zone)
