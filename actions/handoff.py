@@ -16,13 +16,16 @@ class ActionRequestHandoff(Action):
     def name(self) -> str:
         return "action_request_handoff"
 
-    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-            domain: dict[str, Any]) -> list[dict[str, Any]]:
+    def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
         email = str(tracker.get_slot("handoff_email") or "")
         message = str(tracker.get_slot("handoff_message") or "")
         with sales_session() as session:
             request = record_handoff_request(
-                session, email=email, message=message,
+                session,
+                email=email,
+                message=message,
                 channel=tracker.get_latest_input_channel() or "unknown",
                 conversation_id=tracker.sender_id,
             )

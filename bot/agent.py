@@ -61,8 +61,14 @@ class UserMessage:
 
 
 class Agent:
-    def __init__(self, config: Config, domain: Domain, nlu: NluModel, store: SQLTrackerStore,
-                 action_runner: ActionRunner | None) -> None:
+    def __init__(
+        self,
+        config: Config,
+        domain: Domain,
+        nlu: NluModel,
+        store: SQLTrackerStore,
+        action_runner: ActionRunner | None,
+    ) -> None:
         self.config = config
         self.domain = domain
         self.nlu = nlu
@@ -75,11 +81,17 @@ class Agent:
         self.default_timezone = str(config.nlu.get("timezone", "UTC"))
 
     @classmethod
-    def load(cls, config: Config, engine: Engine | None = None,
-             action_runner: ActionRunner | None = None, retrain: bool = False) -> Agent:
+    def load(
+        cls,
+        config: Config,
+        engine: Engine | None = None,
+        action_runner: ActionRunner | None = None,
+        retrain: bool = False,
+    ) -> Agent:
         domain = load_domain(config.flows)
-        nlu, _ = load_or_train(domain.training_examples(), config.nlu,
-                               config.data_dir / "models", force=retrain)
+        nlu, _ = load_or_train(
+            domain.training_examples(), config.nlu, config.data_dir / "models", force=retrain
+        )
         store = SQLTrackerStore(engine or make_engine(config.database_url))
         runner = action_runner if action_runner is not None else action_runner_from_config(config)
         return cls(config, domain, nlu, store, runner)
@@ -94,8 +106,7 @@ class Agent:
             tracker = Tracker(message.key, self.store.load(message.key))
             now = time.time()
             self.start_session_if_due(tracker, now)
-            timezone = message.timezone or message.metadata.get("timezone") or \
-                self.default_timezone
+            timezone = message.timezone or message.metadata.get("timezone") or self.default_timezone
             parse = self.parse(message.text, str(timezone))
             state = tracker.state
             commands = self.generator.commands_for(parse, state, str(timezone))
@@ -103,9 +114,15 @@ class Agent:
             state.latest_message = {**parse, "metadata": metadata}
             if message.user:
                 state.metadata["user"] = message.user
-            tracker.add(USER, text=message.text, parse_data=parse, input_channel=message.channel,
-                        message_id=message.message_id, metadata=metadata,
-                        commands=commands_as_dicts(commands))
+            tracker.add(
+                USER,
+                text=message.text,
+                parse_data=parse,
+                input_channel=message.channel,
+                message_id=message.message_id,
+                metadata=metadata,
+                commands=commands_as_dicts(commands),
+            )
             log.debug("%s: %s -> %s", message.key, parse["intent"], commands)
             self.executor.apply(tracker, commands)
             replies = self.executor.advance(tracker)
@@ -132,8 +149,12 @@ class Agent:
         expired = state.session_started_at and idle > self.config.session_expiration_minutes * 60
         if state.session_started_at and not expired:
             return
-        fresh = DialogueState(slots=self.domain.initial_slots(), session_started_at=now,
-                              last_active_at=now, metadata=dict(state.metadata))
+        fresh = DialogueState(
+            slots=self.domain.initial_slots(),
+            session_started_at=now,
+            last_active_at=now,
+            metadata=dict(state.metadata),
+        )
         tracker.state = fresh
         tracker.add(SESSION_STARTED)
 
@@ -148,8 +169,9 @@ class Agent:
 
     # -- actions -----------------------------------------------------------------------------
 
-    def run_custom_action(self, name: str, tracker: Tracker) -> tuple[
-            list[dict[str, Any]], list[dict[str, Any]]]:
+    def run_custom_action(
+        self, name: str, tracker: Tracker
+    ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
         if self.action_runner is None:
             raise ActionError(name, "no actions.module or actions.url is configured")
         since = tracker.state.session_started_at or None

@@ -54,8 +54,10 @@ def _bot_matches(event: Event, expected: dict[str, Any]) -> bool:
     if "buttons" in expected:
         buttons = (event.get("data") or {}).get("buttons") or []
         actual = [{"title": b.get("title"), "payload": b.get("payload")} for b in buttons]
-        wanted = [{"title": b.get("title"), "payload": b.get("payload")}
-                  for b in expected["buttons"] or []]
+        wanted = [
+            {"title": b.get("title"), "payload": b.get("payload")}
+            for b in expected["buttons"] or []
+        ]
         if actual != wanted:
             return False
     return True
@@ -64,8 +66,11 @@ def _bot_matches(event: Event, expected: dict[str, Any]) -> bool:
 def _describe_bot(events: list[Event]) -> str:
     said = [
         f"{(e.get('metadata') or {}).get('utter_action') or '-'}: {e.get('text')!r}"
-        + (f" buttons={[b.get('title') for b in (e.get('data') or {}).get('buttons') or []]}"
-           if (e.get("data") or {}).get("buttons") else "")
+        + (
+            f" buttons={[b.get('title') for b in (e.get('data') or {}).get('buttons') or []]}"
+            if (e.get("data") or {}).get("buttons")
+            else ""
+        )
         for e in _of(events, BOT)
     ]
     return "; ".join(said) if said else "nothing"
@@ -125,8 +130,11 @@ def check_slot_was_not_set(expected: Any, events: list[Event]) -> str | None:
 
 def check_action_executed(expected: Any, events: list[Event]) -> str | None:
     executed = [str(e.get("name")) for e in _of(events, ACTION)]
-    executed += [str((e.get("metadata") or {}).get("utter_action")) for e in _of(events, BOT)
-                 if (e.get("metadata") or {}).get("utter_action")]
+    executed += [
+        str((e.get("metadata") or {}).get("utter_action"))
+        for e in _of(events, BOT)
+        if (e.get("metadata") or {}).get("utter_action")
+    ]
     if str(expected) in executed:
         return None
     return f"action_executed '{expected}': the turn executed {executed or 'nothing'}"

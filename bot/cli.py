@@ -20,8 +20,11 @@ import typer
 
 from bot.config import Config, ConfigError, load_config
 
-app = typer.Typer(add_completion=False, no_args_is_help=True,
-                  help="salesbot: a chat-first sales assistant and its bot framework.")
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    help="salesbot: a chat-first sales assistant and its bot framework.",
+)
 db_app = typer.Typer(no_args_is_help=True, help="Database schema.")
 app.add_typer(db_app, name="db")
 
@@ -49,8 +52,14 @@ def reported_errors() -> Iterator[None]:
 
     try:
         yield
-    except (ConfigError, FlowLoadError, MigrationError, TestFileError, ActionError,
-            CommandError) as error:
+    except (
+        ConfigError,
+        FlowLoadError,
+        MigrationError,
+        TestFileError,
+        ActionError,
+        CommandError,
+    ) as error:
         fail(str(error))
     except Exception as error:
         if type(error).__name__ in ("DataImportError", "TimezoneError"):
@@ -59,8 +68,10 @@ def reported_errors() -> Iterator[None]:
 
 
 def configure(config_path: Path) -> Config:
-    logging.basicConfig(level=os.environ.get("SALESBOT_LOG_LEVEL", "WARNING"),
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=os.environ.get("SALESBOT_LOG_LEVEL", "WARNING"),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
     config = load_config(config_path)
@@ -86,9 +97,10 @@ def timed(label: str, work: Callable[[], Any]) -> Any:
 
 
 @app.command()
-def train(config_path: ConfigOption = DEFAULT_CONFIG,
-          force: Annotated[bool, typer.Option(help="Retrain even if nothing changed.")] = False,
-          ) -> None:
+def train(
+    config_path: ConfigOption = DEFAULT_CONFIG,
+    force: Annotated[bool, typer.Option(help="Retrain even if nothing changed.")] = False,
+) -> None:
     """Check the flow files and train the NLU (cached: unchanged data is not retrained)."""
     with reported_errors():
         config = configure(config_path)
@@ -97,11 +109,14 @@ def train(config_path: ConfigOption = DEFAULT_CONFIG,
 
         domain = load_domain(config.flows)
         examples = domain.training_examples()
-        model, trained = load_or_train(examples, config.nlu, config.data_dir / "models",
-                                       force=force)
+        model, trained = load_or_train(
+            examples, config.nlu, config.data_dir / "models", force=force
+        )
         what = "trained" if trained else "unchanged, using the cached model"
-        typer.echo(f"{len(domain.flows)} flows, {len(domain.intents)} intents, "
-                   f"{len(examples)} examples: NLU {what}.")
+        typer.echo(
+            f"{len(domain.flows)} flows, {len(domain.intents)} intents, "
+            f"{len(examples)} examples: NLU {what}."
+        )
 
 
 @db_app.command("upgrade")
@@ -116,9 +131,11 @@ def db_upgrade(config_path: ConfigOption = DEFAULT_CONFIG) -> None:
 
 
 @app.command("import")
-def import_(kind: Annotated[str, typer.Argument(help="users, teams, ... or fixtures")],
-            file: Annotated[Path, typer.Argument(help="CSV or YAML file")],
-            config_path: ConfigOption = DEFAULT_CONFIG) -> None:
+def import_(
+    kind: Annotated[str, typer.Argument(help="users, teams, ... or fixtures")],
+    file: Annotated[Path, typer.Argument(help="CSV or YAML file")],
+    config_path: ConfigOption = DEFAULT_CONFIG,
+) -> None:
     """Import records from a CSV or YAML file (all or nothing)."""
     with reported_errors():
         from bot.db import make_engine
@@ -133,8 +150,9 @@ def import_(kind: Annotated[str, typer.Argument(help="users, teams, ... or fixtu
             typer.echo("Imported " + ", ".join(f"{n} {k}" for k, n in counts.items()) + ".")
             return
         if kind not in plugin.KINDS:
-            raise CommandError(f"unknown kind '{kind}' (known: {', '.join(plugin.KINDS)}, "
-                               "fixtures)")
+            raise CommandError(
+                f"unknown kind '{kind}' (known: {', '.join(plugin.KINDS)}, fixtures)"
+            )
         count = plugin.import_file(engine, kind, file)
         typer.echo(f"Imported {count} {kind} from {file}.")
 
@@ -148,9 +166,11 @@ def load_agent(config: Config) -> Any:
 
 
 @app.command()
-def run(config_path: ConfigOption = DEFAULT_CONFIG,
-        port: Annotated[int, typer.Option(help="Port to listen on.")] = 5005,
-        host: Annotated[str, typer.Option(help="Address to bind.")] = "127.0.0.1") -> None:
+def run(
+    config_path: ConfigOption = DEFAULT_CONFIG,
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 5005,
+    host: Annotated[str, typer.Option(help="Address to bind.")] = "127.0.0.1",
+) -> None:
     """Serve the assistant: REST webhook, web chat and the configured channels."""
     with reported_errors():
         from bot.server import run as serve
@@ -163,11 +183,11 @@ def run(config_path: ConfigOption = DEFAULT_CONFIG,
 
 
 @app.command()
-def shell(config_path: ConfigOption = DEFAULT_CONFIG,
-          as_user: Annotated[str | None, typer.Option("--as", help="Act as this user email.")]
-          = None,
-          channel: Annotated[str, typer.Option(help="Channel to pretend to be.")] = "shell",
-          ) -> None:
+def shell(
+    config_path: ConfigOption = DEFAULT_CONFIG,
+    as_user: Annotated[str | None, typer.Option("--as", help="Act as this user email.")] = None,
+    channel: Annotated[str, typer.Option(help="Channel to pretend to be.")] = "shell",
+) -> None:
     """Chat with the assistant in the terminal."""
     with reported_errors():
         from bot.shell import run_shell
@@ -177,10 +197,11 @@ def shell(config_path: ConfigOption = DEFAULT_CONFIG,
 
 
 @app.command("test")
-def test_(paths: Annotated[list[Path], typer.Argument(help="Test files or folders.")],
-          config_path: ConfigOption = DEFAULT_CONFIG,
-          fail_fast: Annotated[bool, typer.Option(help="Stop at the first failure.")] = False,
-          ) -> None:
+def test_(
+    paths: Annotated[list[Path], typer.Argument(help="Test files or folders.")],
+    config_path: ConfigOption = DEFAULT_CONFIG,
+    fail_fast: Annotated[bool, typer.Option(help="Stop at the first failure.")] = False,
+) -> None:
     """Run end-to-end conversation tests; each case starts from a fresh database."""
     with reported_errors():
         from bot.testing import TestRunner, load_test_file, test_files
@@ -207,8 +228,10 @@ def test_(paths: Annotated[list[Path], typer.Argument(help="Test files or folder
 
 
 @app.command()
-def demo(config_path: ConfigOption = DEFAULT_CONFIG,
-         port: Annotated[int, typer.Option(help="Port to listen on.")] = 5005) -> None:
+def demo(
+    config_path: ConfigOption = DEFAULT_CONFIG,
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 5005,
+) -> None:
     """Migrate, load the demo data, train, and serve the web chat."""
     with reported_errors():
         from bot.db import make_engine

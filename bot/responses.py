@@ -31,16 +31,22 @@ class BotMessage:
 
     def event_data(self) -> dict[str, Any]:
         """The ``text``/``data``/``metadata`` of a Rasa ``bot`` event."""
-        data = {"buttons": self.buttons or None, "image": self.image, "custom": self.custom,
-                "attachment": self.attachment}
+        data = {
+            "buttons": self.buttons or None,
+            "image": self.image,
+            "custom": self.custom,
+            "attachment": self.attachment,
+        }
         return {"text": self.text, "data": data, "metadata": {"utter_action": self.response}}
 
     @classmethod
     def from_event(cls, event: dict[str, Any]) -> BotMessage:
         data = event.get("data") or {}
         return cls(
-            text=event.get("text"), buttons=list(data.get("buttons") or []),
-            image=data.get("image"), custom=data.get("custom"),
+            text=event.get("text"),
+            buttons=list(data.get("buttons") or []),
+            image=data.get("image"),
+            custom=data.get("custom"),
             attachment=data.get("attachment"),
             response=(event.get("metadata") or {}).get("utter_action"),
         )
@@ -79,15 +85,16 @@ def _variation_fits(variation: dict[str, Any], slots: dict[str, Any], channel: s
     if wanted_channel and wanted_channel != channel:
         return False
     for condition in variation.get("condition") or []:
-        if condition.get("type", "slot") == "slot":
-            if slots.get(str(condition.get("name"))) != condition.get("value"):
-                return False
+        is_slot_condition = condition.get("type", "slot") == "slot"
+        if is_slot_condition and slots.get(str(condition.get("name"))) != condition.get("value"):
+            return False
     return True
 
 
 class ResponseRenderer:
-    def __init__(self, responses: dict[str, list[dict[str, Any]]],
-                 rng: random.Random | None = None) -> None:
+    def __init__(
+        self, responses: dict[str, list[dict[str, Any]]], rng: random.Random | None = None
+    ) -> None:
         self.responses = responses
         self.rng = rng or random.Random()
 
@@ -102,35 +109,52 @@ class ResponseRenderer:
         candidates = specific or fitting or variations
         return candidates[self.rng.randrange(len(candidates))]
 
-    def render(self, name: str, slots: dict[str, Any], context: dict[str, Any] | None = None,
-               channel: str | None = None, extra: dict[str, Any] | None = None) -> BotMessage:
+    def render(
+        self,
+        name: str,
+        slots: dict[str, Any],
+        context: dict[str, Any] | None = None,
+        channel: str | None = None,
+        extra: dict[str, Any] | None = None,
+    ) -> BotMessage:
         variation = self.choose(name, slots, channel)
         values = {**slots, **(extra or {})}
         context = context or {}
         text = variation.get("text")
         buttons = [
-            {"title": fill_template(str(button.get("title", "")), values, context),
-             "payload": fill_template(str(button.get("payload", "")), values, context)}
+            {
+                "title": fill_template(str(button.get("title", "")), values, context),
+                "payload": fill_template(str(button.get("payload", "")), values, context),
+            }
             for button in variation.get("buttons") or []
         ]
         return BotMessage(
             text=fill_template(str(text), values, context) if text is not None else None,
-            buttons=buttons, image=variation.get("image"),
-            custom=variation.get("custom"), attachment=variation.get("attachment"),
+            buttons=buttons,
+            image=variation.get("image"),
+            custom=variation.get("custom"),
+            attachment=variation.get("attachment"),
             response=name,
         )
 
-    def from_action(self, message: dict[str, Any], slots: dict[str, Any],
-                    channel: str | None) -> BotMessage:
+    def from_action(
+        self, message: dict[str, Any], slots: dict[str, Any], channel: str | None
+    ) -> BotMessage:
         """A message a custom action sent through its dispatcher."""
         template = message.get("response") or message.get("template")
         if template and template in self.responses:
-            extra = {k: v for k, v in message.items()
-                     if k not in ("response", "template", "text", "buttons")}
+            extra = {
+                k: v
+                for k, v in message.items()
+                if k not in ("response", "template", "text", "buttons")
+            }
             return self.render(str(template), slots, channel=channel, extra=extra)
         custom = message.get("custom") or message.get("json_message") or None
         return BotMessage(
-            text=message.get("text"), buttons=list(message.get("buttons") or []),
-            image=message.get("image"), custom=custom, attachment=message.get("attachment"),
+            text=message.get("text"),
+            buttons=list(message.get("buttons") or []),
+            image=message.get("image"),
+            custom=custom,
+            attachment=message.get("attachment"),
             response=str(template) if template else None,
         )

@@ -1,16 +1,16 @@
 """End-to-end conversation tests in Rasa's test-case YAML, each on a fresh database.
 
-    fixtures: [fixtures/org.yml]          # optional, relative to the test file
-    stub_custom_actions:                  # optional canned results, as in Rasa
-      action_check_order: {events: [...], responses: [{text: ...}]}
-    test_cases:
-      - test_case: a name
-        user: sam@acme.example            # acting identity (omit for an anonymous visitor)
-        channel: slack
-        steps:
-          - user: hello
-          - assertions:
-              - bot_uttered: {utter_name: utter_greet}
+fixtures: [fixtures/org.yml]          # optional, relative to the test file
+stub_custom_actions:                  # optional canned results, as in Rasa
+  action_check_order: {events: [...], responses: [{text: ...}]}
+test_cases:
+  - test_case: a name
+    user: sam@acme.example            # acting identity (omit for an anonymous visitor)
+    channel: slack
+    steps:
+      - user: hello
+      - assertions:
+          - bot_uttered: {utter_name: utter_greet}
 """
 
 from __future__ import annotations
@@ -87,16 +87,27 @@ def load_test_file(path: Path) -> list[TestCase]:
         name = str(raw["test_case"])
         if not isinstance(raw.get("steps"), list):
             raise TestFileError(f"{path}: test case '{name}' needs a 'steps' list")
-        case_fixtures = fixtures + [(path.parent / str(item)).resolve()
-                                    for item in _as_list(raw.get("fixtures"))]
-        case_stubs = {key.split("::", 1)[1]: value for key, value in stubs.items()
-                      if key.startswith(f"{name}::")}
+        case_fixtures = fixtures + [
+            (path.parent / str(item)).resolve() for item in _as_list(raw.get("fixtures"))
+        ]
+        case_stubs = {
+            key.split("::", 1)[1]: value
+            for key, value in stubs.items()
+            if key.startswith(f"{name}::")
+        }
         general = {key: value for key, value in stubs.items() if "::" not in key}
-        cases.append(TestCase(
-            name=name, file=path, steps=raw["steps"], user=raw.get("user"),
-            channel=str(raw.get("channel") or "rest"), timezone=raw.get("timezone"),
-            fixtures=case_fixtures, stubs={**general, **case_stubs},
-        ))
+        cases.append(
+            TestCase(
+                name=name,
+                file=path,
+                steps=raw["steps"],
+                user=raw.get("user"),
+                channel=str(raw.get("channel") or "rest"),
+                timezone=raw.get("timezone"),
+                fixtures=case_fixtures,
+                stubs={**general, **case_stubs},
+            )
+        )
     return cases
 
 
@@ -104,8 +115,14 @@ def test_files(paths: list[Path]) -> list[Path]:
     files: list[Path] = []
     for path in paths:
         if path.is_dir():
-            files.extend(sorted(p for p in path.rglob("*") if p.suffix in (".yml", ".yaml")
-                                and "test_cases" in p.read_text(encoding="utf-8")))
+            files.extend(
+                sorted(
+                    p
+                    for p in path.rglob("*")
+                    if p.suffix in (".yml", ".yaml")
+                    and "test_cases" in p.read_text(encoding="utf-8")
+                )
+            )
         elif path.is_file():
             files.append(path)
         else:
@@ -116,12 +133,17 @@ def test_files(paths: list[Path]) -> list[Path]:
 class TestRunner:
     """Runs cases against one trained assistant; each case gets its own database."""
 
-    def __init__(self, config: Config, domain: Domain | None = None,
-                 nlu: NluModel | None = None) -> None:
+    def __init__(
+        self, config: Config, domain: Domain | None = None, nlu: NluModel | None = None
+    ) -> None:
         self.config = config
         self.domain = domain or load_domain(config.flows)
-        self.nlu = nlu or load_or_train(self.domain.training_examples(), config.nlu,
-                                        config.data_dir / "models")[0]
+        self.nlu = (
+            nlu
+            or load_or_train(
+                self.domain.training_examples(), config.nlu, config.data_dir / "models"
+            )[0]
+        )
         self.actions: ActionRunner | None = action_runner_from_config(config)
 
     def run_case(self, case: TestCase) -> CaseResult:
@@ -138,11 +160,16 @@ class TestRunner:
                     continue
                 if "user" in step:
                     before = len(agent.history(key))
-                    agent.handle(UserMessage(
-                        text=str(step["user"]), sender_id=key.sender_id, channel=case.channel,
-                        metadata=dict(step.get("metadata") or {}), user=case.user,
-                        timezone=case.timezone,
-                    ))
+                    agent.handle(
+                        UserMessage(
+                            text=str(step["user"]),
+                            sender_id=key.sender_id,
+                            channel=case.channel,
+                            metadata=dict(step.get("metadata") or {}),
+                            user=case.user,
+                            timezone=case.timezone,
+                        )
+                    )
                     turn_events = agent.history(key)[before:]
                     continue
                 for assertion in self.assertions_of(step):
@@ -151,7 +178,6 @@ class TestRunner:
                         result.failures.append(f"step {number}: {failure}")
             engine.dispose()
         return result
-
 
     @staticmethod
     def assertions_of(step: dict[str, Any]) -> list[dict[str, Any]]:
@@ -165,8 +191,11 @@ class TestRunner:
             url = f"sqlite:///{folder}/case.db"
             engine = make_engine(url)
             tracker_metadata.create_all(engine)
-            plugin = importlib.import_module(self.config.data_module) \
-                if self.config.data_module else None
+            plugin = (
+                importlib.import_module(self.config.data_module)
+                if self.config.data_module
+                else None
+            )
             if plugin is not None:
                 plugin.metadata.create_all(engine)
                 for fixture in case.fixtures:

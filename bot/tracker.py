@@ -133,7 +133,12 @@ class Tracker:
     def rasa_stack(self) -> list[dict[str, Any]]:
         """The stack in the shape rasa_sdk's ``Tracker.stack`` exposes."""
         return [
-            {"frame_id": str(index), "flow_id": frame.flow_id, "step_id": frame.step_id,
-             "frame_type": frame.frame_type, "type": "flow"}
+            {
+                "frame_id": str(index),
+                "flow_id": frame.flow_id,
+                "step_id": frame.step_id,
+                "frame_type": frame.frame_type,
+                "type": "flow",
+            }
             for index, frame in enumerate(self.state.stack)
         ]

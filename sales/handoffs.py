@@ -22,10 +22,15 @@ class HandoffRequest(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utc_now)
 
 
-def record_handoff_request(session: Session, *, email: str, message: str, channel: str,
-                           conversation_id: str) -> HandoffRequest:
-    request = HandoffRequest(email=email.strip().lower(), message=message.strip(),
-                             channel=channel, conversation_id=conversation_id)
+def record_handoff_request(
+    session: Session, *, email: str, message: str, channel: str, conversation_id: str
+) -> HandoffRequest:
+    request = HandoffRequest(
+        email=email.strip().lower(),
+        message=message.strip(),
+        channel=channel,
+        conversation_id=conversation_id,
+    )
     session.add(request)
     session.flush()
     return request

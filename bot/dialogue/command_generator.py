@@ -29,7 +29,8 @@ FALLBACK_INTENT = "nlu_fallback"
 # Words with which people correct themselves ("actually make it large", "change it to Tuesday").
 _CORRECTION_CUE = re.compile(
     r"\b(actually|instead|change|changed|make it|switch|i meant|i mean|correction|rather|"
-    r"update|no wait|sorry)\b", re.IGNORECASE,
+    r"update|no wait|sorry)\b",
+    re.IGNORECASE,
 )
 _FREE_TEXT_TYPES = ("text", "any", "list")
 
@@ -63,15 +64,24 @@ class CommandGenerator:
         step = flow.steps.get(frame.step_id) if flow else None
         return step if step is not None and step.kind == "collect" else None
 
-    def commands_for(self, parse: dict[str, Any], state: DialogueState,
-                     timezone: str = "UTC", now: datetime | None = None) -> list[Command]:
+    def commands_for(
+        self,
+        parse: dict[str, Any],
+        state: DialogueState,
+        timezone: str = "UTC",
+        now: datetime | None = None,
+    ) -> list[Command]:
         explicit = parse.get("commands")
         if explicit is not None:
-            return [SetSlot(slot, coerce_slot_value(self.domain.slots.get(slot), value, timezone))
-                    for slot, value in explicit]
+            return [
+                SetSlot(slot, coerce_slot_value(self.domain.slots.get(slot), value, timezone))
+                for slot, value in explicit
+            ]
         intent = parse.get("intent") or {}
-        name, confidence = str(intent.get("name") or FALLBACK_INTENT), float(
-            intent.get("confidence") or 0.0)
+        name, confidence = (
+            str(intent.get("name") or FALLBACK_INTENT),
+            float(intent.get("confidence") or 0.0),
+        )
         flow = self.triggered_flow(name, state)
         if flow is not None and flow.id in PATTERN_COMMANDS:
             return [PATTERN_COMMANDS[flow.id]()]
@@ -93,9 +103,16 @@ class CommandGenerator:
         return [CannotHandle("out_of_scope")]
 
     def answer_or_digression(
-        self, slot_name: str, text: str, flow: Flow | None, confidence: float,
-        entity_values: dict[str, Any], state: DialogueState, timezone: str,
-        now: datetime | None, parse: dict[str, Any],
+        self,
+        slot_name: str,
+        text: str,
+        flow: Flow | None,
+        confidence: float,
+        entity_values: dict[str, Any],
+        state: DialogueState,
+        timezone: str,
+        now: datetime | None,
+        parse: dict[str, Any],
     ) -> list[Command]:
         corrections = self.corrections(text, entity_values, state, slot_name)
         if corrections and _CORRECTION_CUE.search(text):
@@ -105,7 +122,8 @@ class CommandGenerator:
         if value is None:
             value = parse_slot_value(slot, text, timezone=timezone, now=now)
         digression = (
-            flow is not None and confidence >= self.settings.digression_threshold
+            flow is not None
+            and confidence >= self.settings.digression_threshold
             and flow.id not in {frame.flow_id for frame in state.stack}
         )
         if value is not None and not (digression and slot.type in _FREE_TEXT_TYPES):
@@ -128,8 +146,9 @@ class CommandGenerator:
             return None
         return flow
 
-    def entity_slot_values(self, parse: dict[str, Any], state: DialogueState,
-                           starting: Flow | None, timezone: str) -> dict[str, Any]:
+    def entity_slot_values(
+        self, parse: dict[str, Any], state: DialogueState, starting: Flow | None, timezone: str
+    ) -> dict[str, Any]:
         """Slots that entities of this message fill, limited to flows that are active or start."""
         relevant: set[str] = set()
         for frame in state.stack:
@@ -147,8 +166,13 @@ class CommandGenerator:
                     values[slot_name] = coerce_slot_value(slot, entity.get("value"), timezone)
         return {name: value for name, value in values.items() if value is not None}
 
-    def corrections(self, text: str, entity_values: dict[str, Any], state: DialogueState,
-                    pending_slot: str | None) -> dict[str, Any]:
+    def corrections(
+        self,
+        text: str,
+        entity_values: dict[str, Any],
+        state: DialogueState,
+        pending_slot: str | None,
+    ) -> dict[str, Any]:
         """Filled slots of active flows that this message gives a different value."""
         changed: dict[str, Any] = {}
         for frame in state.stack:
@@ -163,8 +187,11 @@ class CommandGenerator:
                 value = entity_values.get(slot_name)
                 if value is None and slot.type == "categorical":
                     value = parse_categorical(slot.values, text)
-                elif value is None and slot.type not in _FREE_TEXT_TYPES and \
-                        _CORRECTION_CUE.search(text):
+                elif (
+                    value is None
+                    and slot.type not in _FREE_TEXT_TYPES
+                    and _CORRECTION_CUE.search(text)
+                ):
                     value = parse_slot_value(slot, _CORRECTION_CUE.sub(" ", text))
                 if value is not None and value != current:
                     changed[slot_name] = value

@@ -30,7 +30,11 @@ _TOKEN = re.compile(
     re.VERBOSE,
 )
 _LITERALS: dict[str, Any] = {
-    "true": True, "false": False, "null": None, "none": None, "undefined": None,
+    "true": True,
+    "false": False,
+    "null": None,
+    "none": None,
+    "undefined": None,
 }
 _EMPTY = object()
 

@@ -44,8 +44,13 @@ _PATTERN_FOR: dict[type[Command], str] = {
 
 
 class FlowExecutor:
-    def __init__(self, domain: Domain, renderer: ResponseRenderer,
-                 run_custom_action: CustomActionRunner, max_steps: int = 200) -> None:
+    def __init__(
+        self,
+        domain: Domain,
+        renderer: ResponseRenderer,
+        run_custom_action: CustomActionRunner,
+        max_steps: int = 200,
+    ) -> None:
         self.domain = domain
         self.renderer = renderer
         self.run_custom_action = run_custom_action
@@ -67,13 +72,15 @@ class FlowExecutor:
             if all(frame.flow_id != flow.id for frame in tracker.state.stack):
                 stack_ops.start_user_flow(self.domain, tracker, flow)
         elif isinstance(command, CorrectSlots):
-            self.push_pattern(tracker, "pattern_correction",
-                              {"corrected_slots": dict(command.slots)})
+            self.push_pattern(
+                tracker, "pattern_correction", {"corrected_slots": dict(command.slots)}
+            )
         elif isinstance(command, CancelFlow):
             self.push_pattern(tracker, "pattern_cancel_flow", {})
         elif isinstance(command, Clarify):
-            self.push_pattern(tracker, "pattern_clarification",
-                              {"flow_ids": list(command.flow_ids)})
+            self.push_pattern(
+                tracker, "pattern_clarification", {"flow_ids": list(command.flow_ids)}
+            )
         elif isinstance(command, Restart):
             stack_ops.cancel_frames(self.domain, tracker, 0)
             for name, value in self.domain.initial_slots().items():
@@ -107,8 +114,11 @@ class FlowExecutor:
                 return messages
             if outcome == NEXT:
                 frame.step_id = step.next_step(tracker.state.slots, frame.data)
-        log.error("conversation %s: more than %d steps in one turn; flows loop",
-                  tracker.key, self.max_steps)
+        log.error(
+            "conversation %s: more than %d steps in one turn; flows loop",
+            tracker.key,
+            self.max_steps,
+        )
         self.fail(tracker, len(tracker.state.stack) - 1, "the flows loop without waiting")
         return messages + self.advance_patterns_only(tracker)
 
@@ -136,15 +146,28 @@ class FlowExecutor:
         below = stack_ops.top_user_frame_index(self.domain, tracker)
         if frame.frame_type == "interrupt" and below is not None:
             interrupted = self.domain.flows[tracker.state.stack[below].flow_id]
-            self.push_pattern(tracker, "pattern_continue_interrupted",
-                              {"previous_flow_name": interrupted.readable_name})
-        elif not flow.is_pattern and frame.data.get("asked") and below is None \
-                and frame.frame_type != "call":
+            self.push_pattern(
+                tracker,
+                "pattern_continue_interrupted",
+                {"previous_flow_name": interrupted.readable_name},
+            )
+        elif (
+            not flow.is_pattern
+            and frame.data.get("asked")
+            and below is None
+            and frame.frame_type != "call"
+        ):
             # "What else?" only after a task that took some back and forth, not after "hi".
             self.push_pattern(tracker, "pattern_completed", {})
 
-    def run_step(self, tracker: Tracker, frame: StackFrame, flow: Flow, step: Step,
-                 messages: list[BotMessage]) -> str:
+    def run_step(
+        self,
+        tracker: Tracker,
+        frame: StackFrame,
+        flow: Flow,
+        step: Step,
+        messages: list[BotMessage],
+    ) -> str:
         if step.kind == "collect":
             return self.collect(tracker, frame, step, messages)
         if step.kind == "action" and step.action:
@@ -167,12 +190,16 @@ class FlowExecutor:
             return JUMPED
         return NEXT
 
-    def collect(self, tracker: Tracker, frame: StackFrame, step: Step,
-                messages: list[BotMessage]) -> str:
+    def collect(
+        self, tracker: Tracker, frame: StackFrame, step: Step, messages: list[BotMessage]
+    ) -> str:
         slot = str(step.collect)
         slots = tracker.state.slots
-        if step.ask_before_filling and frame.data.get("asked") != step.id and \
-                slots.get(slot) is not None:
+        if (
+            step.ask_before_filling
+            and frame.data.get("asked") != step.id
+            and slots.get(slot) is not None
+        ):
             tracker.set_slot(slot, None)
         if slots.get(slot) is not None:
             for rejection in step.rejections:
@@ -191,8 +218,9 @@ class FlowExecutor:
             self.utter(tracker, step.utter or f"utter_ask_{slot}", frame, messages)
         return WAIT
 
-    def utter(self, tracker: Tracker, name: str, frame: StackFrame | None,
-              messages: list[BotMessage]) -> None:
+    def utter(
+        self, tracker: Tracker, name: str, frame: StackFrame | None, messages: list[BotMessage]
+    ) -> None:
         context = frame.data if frame is not None else {}
         message = self.renderer.render(name, tracker.state.slots, context, tracker.key.channel)
         if not message.buttons and context.get("buttons"):
@@ -203,8 +231,9 @@ class FlowExecutor:
         tracker.add(BOT, **message.event_data())
         messages.append(message)
 
-    def run_action(self, tracker: Tracker, frame: StackFrame, name: str,
-                   messages: list[BotMessage]) -> str:
+    def run_action(
+        self, tracker: Tracker, frame: StackFrame, name: str, messages: list[BotMessage]
+    ) -> str:
         if name.startswith("utter_"):
             self.utter(tracker, name, frame, messages)
             return NEXT
@@ -213,33 +242,38 @@ class FlowExecutor:
         builtin = self.patterns.get(name)
         if builtin is not None and name not in self.domain.actions:
             tracker.add(ACTION, name=name)
-            return builtin(tracker, frame, lambda utter: self.utter(tracker, utter, frame,
-                                                                    messages))
+            return builtin(
+                tracker, frame, lambda utter: self.utter(tracker, utter, frame, messages)
+            )
         tracker.state.latest_action_name = name
         try:
             events, responses = self.run_custom_action(name, tracker)
         except Exception as error:  # an action's failure must never end the conversation
             log.exception("action %s failed in conversation %s", name, tracker.key)
-            tracker.add(ACTION_FAILED, name=name, reason=str(error).splitlines()[0][:300]
-                        if str(error) else type(error).__name__)
+            tracker.add(
+                ACTION_FAILED,
+                name=name,
+                reason=str(error).splitlines()[0][:300] if str(error) else type(error).__name__,
+            )
             self.fail(tracker, tracker.state.stack.index(frame), str(error))
             return JUMPED
         tracker.add(ACTION, name=name)
         self.apply_action_events(tracker, events, messages)
         for response in responses:
-            message = self.renderer.from_action(response, tracker.state.slots,
-                                                tracker.key.channel)
+            message = self.renderer.from_action(response, tracker.state.slots, tracker.key.channel)
             self.send(tracker, message, messages)
         return JUMPED if frame not in tracker.state.stack else NEXT
 
-    def apply_action_events(self, tracker: Tracker, events: list[dict[str, Any]],
-                            messages: list[BotMessage]) -> None:
+    def apply_action_events(
+        self, tracker: Tracker, events: list[dict[str, Any]], messages: list[BotMessage]
+    ) -> None:
         for event in events:
             kind = event.get("event")
             if kind == "slot":
                 name = str(event.get("name"))
-                tracker.set_slot(name, coerce_slot_value(self.domain.slots.get(name),
-                                                         event.get("value")))
+                tracker.set_slot(
+                    name, coerce_slot_value(self.domain.slots.get(name), event.get("value"))
+                )
             elif kind == "bot":
                 self.send(tracker, BotMessage.from_event(event), messages)
             elif kind == "restart":

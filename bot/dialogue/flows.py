@@ -132,15 +132,20 @@ class Domain:
         return {
             "version": "3.1",
             "config": {"store_entities_as_slots": False},
-            "session_config": {"session_expiration_time": 60, "carry_over_slots_to_new_session": False},
+            "session_config": {
+                "session_expiration_time": 60,
+                "carry_over_slots_to_new_session": False,
+            },
             "intents": sorted(self.intents),
             "entities": sorted(
                 {entity for slot in self.slots.values() for entity in slot.entity_names()}
             ),
             "slots": {
                 name: {
-                    "type": slot.type, "initial_value": slot.initial_value,
-                    "values": slot.values, "mappings": slot.mappings,
+                    "type": slot.type,
+                    "initial_value": slot.initial_value,
+                    "values": slot.values,
+                    "mappings": slot.mappings,
                 }
                 for name, slot in self.slots.items()
             },

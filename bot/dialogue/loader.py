@@ -21,8 +21,20 @@ DEFAULT_FLOWS = Path(__file__).with_name("default_flows.yml")
 SLOT_TYPES = ("text", "bool", "int", "float", "categorical", "list", "datetime", "any")
 KNOWN_KEYS = {"nlu", "slots", "responses", "actions", "flows"}
 # Rasa keys we accept and ignore, so a Rasa project's files load without edits.
-IGNORED_KEYS = {"version", "intents", "entities", "session_config", "forms", "rules", "stories",
-                "config", "recipe", "assistant_id", "pipeline", "policies"}
+IGNORED_KEYS = {
+    "version",
+    "intents",
+    "entities",
+    "session_config",
+    "forms",
+    "rules",
+    "stories",
+    "config",
+    "recipe",
+    "assistant_id",
+    "pipeline",
+    "policies",
+}
 STEP_KINDS = ("collect", "action", "set_slots", "link", "call", "noop")
 
 
@@ -74,9 +86,12 @@ class _DomainBuilder:
             if key in IGNORED_KEYS:
                 continue
             if key not in KNOWN_KEYS:
-                self.problems.append(FlowProblem(
-                    file, f"unknown key '{key}' (expected one of {', '.join(sorted(KNOWN_KEYS))})"
-                ))
+                self.problems.append(
+                    FlowProblem(
+                        file,
+                        f"unknown key '{key}' (expected one of {', '.join(sorted(KNOWN_KEYS))})",
+                    )
+                )
                 continue
             getattr(self, f"_add_{key}")(file, value or {}, is_default)
 
@@ -103,16 +118,21 @@ class _DomainBuilder:
             spec = spec or {}
             slot_type = str(spec.get("type", "any"))
             if slot_type not in SLOT_TYPES:
-                self.problems.append(FlowProblem(
-                    file, f"slot '{name}': unknown type '{slot_type}' "
-                    f"(expected one of {', '.join(SLOT_TYPES)})"
-                ))
+                self.problems.append(
+                    FlowProblem(
+                        file,
+                        f"slot '{name}': unknown type '{slot_type}' "
+                        f"(expected one of {', '.join(SLOT_TYPES)})",
+                    )
+                )
                 continue
             values = [str(value) for value in spec.get("values") or []]
             if slot_type == "categorical" and not values:
                 self.problems.append(FlowProblem(file, f"slot '{name}': categorical needs values"))
             self.domain.slots[str(name)] = SlotDefinition(
-                name=str(name), type=slot_type, values=values,
+                name=str(name),
+                type=slot_type,
+                values=values,
                 initial_value=spec.get("initial_value"),
                 mappings=list(spec.get("mappings") or []),
             )
@@ -141,10 +161,13 @@ class _DomainBuilder:
             flow_id = str(flow_id)
             if not is_default:
                 if flow_id in self.project_flow_ids:
-                    self.problems.append(FlowProblem(
-                        file, f"duplicate flow id, already defined in {self._flow_files[flow_id]}",
-                        flow=flow_id,
-                    ))
+                    self.problems.append(
+                        FlowProblem(
+                            file,
+                            f"duplicate flow id, already defined in {self._flow_files[flow_id]}",
+                            flow=flow_id,
+                        )
+                    )
                     continue
                 self.project_flow_ids.add(flow_id)
                 self._flow_files[flow_id] = file
@@ -156,8 +179,9 @@ class _DomainBuilder:
 
 
 class _FlowParser:
-    def __init__(self, file: Path, flow_id: str, spec: dict[str, Any],
-                 problems: list[FlowProblem]) -> None:
+    def __init__(
+        self, file: Path, flow_id: str, spec: dict[str, Any], problems: list[FlowProblem]
+    ) -> None:
         self.file, self.flow_id, self.spec, self.problems = file, flow_id, spec, problems
         self.flow = Flow(id=flow_id, file=file)
         self.order = 0

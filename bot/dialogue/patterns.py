@@ -49,10 +49,14 @@ class PatternActions:
             previous = stack[resumed]
             tracker.add(FLOW_RESUMED, flow_id=previous.flow_id, step_id=previous.step_id)
             continue_flow = self.domain.flows["pattern_continue_interrupted"]
-            stack.insert(stack.index(frame), StackFrame(
-                continue_flow.id, frame_type="pattern",
-                data={"previous_flow_name": self.domain.flows[previous.flow_id].readable_name},
-            ))
+            stack.insert(
+                stack.index(frame),
+                StackFrame(
+                    continue_flow.id,
+                    frame_type="pattern",
+                    data={"previous_flow_name": self.domain.flows[previous.flow_id].readable_name},
+                ),
+            )
         return NEXT
 
     def correct_flow_slot(self, tracker: Tracker, frame: StackFrame, utter: Utter) -> str:

@@ -32,8 +32,13 @@ def parse_payload(text: str) -> dict[str, Any] | None:
         return None
     set_slots = _SET_SLOTS.match(stripped)
     if set_slots:
-        return {"text": stripped, "intent": {"name": "SetSlots", "confidence": 1.0},
-                "intent_ranking": [], "entities": [], "commands": _set_slots(set_slots["body"])}
+        return {
+            "text": stripped,
+            "intent": {"name": "SetSlots", "confidence": 1.0},
+            "intent_ranking": [],
+            "entities": [],
+            "commands": _set_slots(set_slots["body"]),
+        }
     match = _INTENT_PAYLOAD.match(stripped)
     if not match:
         return None
@@ -42,9 +47,13 @@ def parse_payload(text: str) -> dict[str, Any] | None:
         try:
             values = json.loads(match["entities"])
         except json.JSONDecodeError as error:
-            raise PayloadError(f"the entities of {stripped!r} are not valid JSON: {error}") from error
+            raise PayloadError(
+                f"the entities of {stripped!r} are not valid JSON: {error}"
+            ) from error
         if not isinstance(values, dict):
             raise PayloadError(f"the entities of {stripped!r} must be a JSON object")
-        entities = [{"entity": str(k), "value": v, "extractor": "payload"} for k, v in values.items()]
+        entities = [
+            {"entity": str(k), "value": v, "extractor": "payload"} for k, v in values.items()
+        ]
     intent = {"name": match["intent"], "confidence": 1.0}
     return {"text": stripped, "intent": intent, "intent_ranking": [intent], "entities": entities}

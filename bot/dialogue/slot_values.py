@@ -11,17 +11,77 @@ from rapidfuzz import fuzz, process
 
 from bot.dialogue.flows import SlotDefinition
 
-_YES = {"yes", "y", "yeah", "yep", "yup", "sure", "ok", "okay", "correct", "right", "true",
-        "affirmative", "absolutely", "of course", "definitely", "please do", "sounds good",
-        "yes please", "go ahead", "do it", "confirm", "i do", "that's right", "thats right"}
-_NO = {"no", "n", "nope", "nah", "not really", "false", "negative", "no thanks", "don't",
-       "do not", "i don't", "no thank you", "not now", "never"}
+_YES = {
+    "yes",
+    "y",
+    "yeah",
+    "yep",
+    "yup",
+    "sure",
+    "ok",
+    "okay",
+    "correct",
+    "right",
+    "true",
+    "affirmative",
+    "absolutely",
+    "of course",
+    "definitely",
+    "please do",
+    "sounds good",
+    "yes please",
+    "go ahead",
+    "do it",
+    "confirm",
+    "i do",
+    "that's right",
+    "thats right",
+}
+_NO = {
+    "no",
+    "n",
+    "nope",
+    "nah",
+    "not really",
+    "false",
+    "negative",
+    "no thanks",
+    "don't",
+    "do not",
+    "i don't",
+    "no thank you",
+    "not now",
+    "never",
+}
 _WORD_NUMBERS = {
-    "zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
-    "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13,
-    "fourteen": 14, "fifteen": 15, "sixteen": 16, "seventeen": 17, "eighteen": 18,
-    "nineteen": 19, "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60,
-    "hundred": 100, "a dozen": 12, "dozen": 12,
+    "zero": 0,
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "eleven": 11,
+    "twelve": 12,
+    "thirteen": 13,
+    "fourteen": 14,
+    "fifteen": 15,
+    "sixteen": 16,
+    "seventeen": 17,
+    "eighteen": 18,
+    "nineteen": 19,
+    "twenty": 20,
+    "thirty": 30,
+    "forty": 40,
+    "fifty": 50,
+    "sixty": 60,
+    "hundred": 100,
+    "a dozen": 12,
+    "dozen": 12,
 }
 _NUMBER = re.compile(r"-?\d[\d,]*(?:\.\d+)?")
 _PUNCTUATION = re.compile(r"[^\w\s'@.-]")
@@ -61,8 +121,9 @@ def parse_categorical(values: list[str], text: str) -> str | None:
     by_normalised = {normalise(value): value for value in values}
     if answer in by_normalised:
         return by_normalised[answer]
-    mentioned = [value for key, value in by_normalised.items()
-                 if re.search(rf"\b{re.escape(key)}\b", answer)]
+    mentioned = [
+        value for key, value in by_normalised.items() if re.search(rf"\b{re.escape(key)}\b", answer)
+    ]
     if len(mentioned) == 1:
         return mentioned[0]
     if len(answer) <= 40:  # fuzzy only for short answers, where a typo is the likely cause
@@ -78,8 +139,10 @@ def parse_datetime(text: str, timezone: str, now: datetime | None = None) -> str
     zone = ZoneInfo(timezone)
     base = (now or datetime.now(zone)).astimezone(zone)
     settings: dict[str, Any] = {
-        "TIMEZONE": timezone, "RETURN_AS_TIMEZONE_AWARE": True,
-        "PREFER_DATES_FROM": "future", "RELATIVE_BASE": base.replace(tzinfo=None),
+        "TIMEZONE": timezone,
+        "RETURN_AS_TIMEZONE_AWARE": True,
+        "PREFER_DATES_FROM": "future",
+        "RELATIVE_BASE": base.replace(tzinfo=None),
     }
     parsed = dateparser.parse(text, settings=settings)  # type: ignore[arg-type]
     if parsed is None:
@@ -90,8 +153,9 @@ def parse_datetime(text: str, timezone: str, now: datetime | None = None) -> str
     return parsed.astimezone(zone).isoformat() if parsed else None
 
 
-def parse_slot_value(slot: SlotDefinition, text: str, *, timezone: str = "UTC",
-                     now: datetime | None = None) -> Any:
+def parse_slot_value(
+    slot: SlotDefinition, text: str, *, timezone: str = "UTC", now: datetime | None = None
+) -> Any:
     """The value ``text`` gives ``slot``, or ``None`` when it does not fit the slot's type."""
     stripped = text.strip()
     if not stripped:

@@ -38,8 +38,9 @@ def chain_root(tracker: Tracker, index: int) -> int:
     return index
 
 
-def push_flow(tracker: Tracker, flow: Flow, frame_type: str = "regular",
-              data: dict[str, Any] | None = None) -> StackFrame:
+def push_flow(
+    tracker: Tracker, flow: Flow, frame_type: str = "regular", data: dict[str, Any] | None = None
+) -> StackFrame:
     frame = StackFrame(flow_id=flow.id, frame_type=frame_type, data=dict(data or {}))
     tracker.state.stack.append(frame)
     tracker.add(FLOW_STARTED, flow_id=flow.id, frame_type=frame_type)
@@ -62,8 +63,9 @@ def reset_flow_slots(domain: Domain, tracker: Tracker, frame: StackFrame) -> Non
     flow = domain.flows.get(frame.flow_id)
     if flow is None:
         return
-    names = [step.collect for step in flow.steps.values()
-             if step.collect and step.reset_after_flow_ends]
+    names = [
+        step.collect for step in flow.steps.values() if step.collect and step.reset_after_flow_ends
+    ]
     names.extend(frame.data.get("child_slots", []))
     for name in names:
         if name in flow.persisted_slots or tracker.state.slots.get(name) is None:
@@ -86,8 +88,9 @@ def pop_completed(domain: Domain, tracker: Tracker) -> StackFrame:
     return frame
 
 
-def cancel_frames(domain: Domain, tracker: Tracker, start: int, stop: int | None = None) -> list[
-        StackFrame]:
+def cancel_frames(
+    domain: Domain, tracker: Tracker, start: int, stop: int | None = None
+) -> list[StackFrame]:
     """Remove frames ``start`` up to (not including) ``stop``; their slots are reset."""
     stack = tracker.state.stack
     end = len(stack) if stop is None else stop

@@ -2,15 +2,26 @@
 
 from __future__ import annotations
 
-from bot.dialogue.flows import END, Domain, Flow, Step
+from collections.abc import Iterable
+
 from bot.dialogue.errors import FlowProblem
+from bot.dialogue.flows import END, Domain, Flow, Step
 
 # Actions the engine itself runs; flows may name them without declaring them.
-BUILTIN_ACTIONS = frozenset({
-    "action_listen", "action_restart", "action_session_start", "action_cancel_flow",
-    "action_correct_flow_slot", "action_clarify_flows", "action_trigger_search",
-    "action_trigger_chitchat", "action_resume_interrupted", "action_cancel_failed_flow",
-})
+BUILTIN_ACTIONS = frozenset(
+    {
+        "action_listen",
+        "action_restart",
+        "action_session_start",
+        "action_cancel_flow",
+        "action_correct_flow_slot",
+        "action_clarify_flows",
+        "action_trigger_search",
+        "action_trigger_chitchat",
+        "action_resume_interrupted",
+        "action_cancel_failed_flow",
+    }
+)
 
 
 def validate_domain(domain: Domain, project_flow_ids: set[str]) -> list[FlowProblem]:
@@ -20,7 +31,7 @@ def validate_domain(domain: Domain, project_flow_ids: set[str]) -> list[FlowProb
     return problems
 
 
-def _known(name: str, known: set[str] | dict[str, object]) -> str:
+def _known(name: str, known: Iterable[str]) -> str:
     names = sorted(known)
     if not names:
         return "none are defined"
@@ -69,20 +80,26 @@ class _FlowChecker:
             if step.flow_ref not in self.domain.flows:
                 self.problem(
                     f"{step.kind} to unknown flow '{step.flow_ref}' "
-                    f"({_known(step.flow_ref, self.domain.flows)})", step
+                    f"({_known(step.flow_ref, self.domain.flows)})",
+                    step,
                 )
             if step.kind == "link" and any(branch.target != END for branch in step.next):
                 self.problem("a link must be the last step of its flow", step)
 
     def check_collect(self, step: Step, slot: str) -> None:
         if slot not in self.domain.slots:
-            self.problem(f"unknown slot '{slot}' in collect ({_known(slot, self.domain.slots)})",
-                         step)
+            self.problem(
+                f"unknown slot '{slot}' in collect ({_known(slot, self.domain.slots)})", step
+            )
+            return  # its missing question would only repeat the same mistake
         ask = step.utter or f"utter_ask_{slot}"
         custom_ask = f"action_ask_{slot}"
         if ask not in self.domain.responses and custom_ask not in self.domain.actions:
-            self.problem(f"unknown response '{ask}' to ask for '{slot}' "
-                         f"(add it to responses, or declare the action '{custom_ask}')", step)
+            self.problem(
+                f"unknown response '{ask}' to ask for '{slot}' "
+                f"(add it to responses, or declare the action '{custom_ask}')",
+                step,
+            )
         for rejection in step.rejections:
             self.check_slots(rejection.condition.slot_names, step, "a rejection")
             self.check_response(rejection.utter, step, "a rejection")
@@ -93,7 +110,8 @@ class _FlowChecker:
         elif action not in self.domain.actions and action not in BUILTIN_ACTIONS:
             self.problem(
                 f"unknown action '{action}' (declare it under 'actions:'; "
-                f"{_known(action, self.domain.actions)})", step
+                f"{_known(action, self.domain.actions)})",
+                step,
             )
 
     def check_next(self, step: Step) -> None:

@@ -1,4 +1,4 @@
-"""Initial schema: the tracker store's tables, users and teams.
+"""Initial schema: the tracker store's tables, users and teams, handoff requests.
 
 Revision ID: 0001
 Revises:
@@ -22,6 +22,7 @@ BIG_ID = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 def upgrade() -> None:
     _create_tracker_tables()
     _create_people_tables()
+    _create_handoff_tables()
 
 
 def _create_tracker_tables() -> None:
@@ -103,7 +104,22 @@ def _create_people_tables() -> None:
         )
 
 
+def _create_handoff_tables() -> None:
+    op.create_table(
+        "handoff_requests",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("email", sa.String(length=254), nullable=False),
+        sa.Column("message", sa.Text(), nullable=False),
+        sa.Column("channel", sa.String(length=64), nullable=False),
+        sa.Column("conversation_id", sa.String(length=255), nullable=False),
+        sa.Column("status", sa.String(length=16), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_handoff_requests")),
+    )
+
+
 def downgrade() -> None:
+    op.drop_table("handoff_requests")
     with op.batch_alter_table("teams") as batch_op:
         batch_op.drop_constraint(op.f("fk_teams_manager_id_users"), type_="foreignkey")
     op.drop_index(op.f("ix_users_team_id"), table_name="users")
