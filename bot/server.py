@@ -32,9 +32,12 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from uvicorn.config import LOGGING_CONFIG
 
 from bot.agent import Agent, UserMessage
+from bot.config import ConfigError
 from bot.responses import BotMessage
 
 log = logging.getLogger(__name__)
+# Its own name, so `salesbot run` can show requests without everything else at INFO.
+request_log = logging.getLogger(f"{__name__}.requests")
 
 DEFAULT_CHANNELS: dict[str, dict[str, Any]] = {"rest": {}, "webchat": {}}
 MAX_ECHO_BYTES = 64 * 1024
@@ -53,7 +56,7 @@ class Connector(Protocol):
     def routes(self, agent: Agent, settings: dict[str, Any]) -> list[BaseRoute]: ...
 
 
-class ChannelError(Exception):
+class ChannelError(ConfigError):
     """config.yml names a channel with no connector, or a connector that is not one."""
 
 
@@ -172,7 +175,8 @@ class RequestLog:
                 await JSONResponse({"error": "internal error"}, 500)(scope, receive, send)
         finally:
             elapsed_ms = (time.perf_counter() - started) * 1000
-            log.info("%s %s %d %.1fms", scope["method"], scope["path"], status, elapsed_ms)
+            request_log.info("%s %s %d %.1fms", scope["method"], scope["path"], status,
+                             elapsed_ms)
 
 
 # -- built-in endpoints -----------------------------------------------------------------------
@@ -260,9 +264,8 @@ def run(agent: Agent, host: str = "127.0.0.1", port: int = 5005,
 
 
 def _log_config(log_level: str) -> dict[str, Any]:
-    """uvicorn's logging, extended to our packages so request logs show up beside its own."""
+    """uvicorn's logging, plus our request log beside uvicorn's own lines."""
     config = copy.deepcopy(LOGGING_CONFIG)
-    for package in ("bot", "connectors"):
-        config["loggers"][package] = {"handlers": ["default"], "level": log_level.upper(),
-                                      "propagate": False}
+    config["loggers"][request_log.name] = {"handlers": ["default"], "level": log_level.upper(),
+                                           "propagate": False}
     return config

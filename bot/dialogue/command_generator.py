@@ -39,14 +39,14 @@ _FREE_TEXT_TYPES = ("text", "any", "list")
 class GeneratorSettings:
     digression_threshold: float = 0.6
     clarification_margin: float = 0.1
-    clarification_min: float = 0.2
+    clarification_min: float = 0.15
 
     @classmethod
     def from_config(cls, nlu: dict[str, Any]) -> GeneratorSettings:
         return cls(
             digression_threshold=float(nlu.get("digression_threshold", 0.6)),
             clarification_margin=float(nlu.get("clarification_margin", 0.1)),
-            clarification_min=float(nlu.get("clarification_min", 0.2)),
+            clarification_min=float(nlu.get("clarification_min", 0.15)),
         )
 
 
@@ -84,7 +84,10 @@ class CommandGenerator:
         )
         flow = self.triggered_flow(name, state)
         if flow is not None and flow.id in PATTERN_COMMANDS:
-            return [PATTERN_COMMANDS[flow.id]()]
+            # Cancelling or leaving for a person ends what the user was doing: be sure first.
+            if confidence >= self.settings.digression_threshold:
+                return [PATTERN_COMMANDS[flow.id]()]
+            flow = None
         text = str(parse.get("text") or "")
         entity_values = self.entity_slot_values(parse, state, flow, timezone)
         pending = self.pending_collect(state)
@@ -207,8 +210,10 @@ class CommandGenerator:
         if len(flows) < 2:
             return None
         (first, first_score), (second, second_score) = flows[0], flows[1]
-        top = float((ranking[0] or {}).get("confidence") or 0.0)
-        if second_score < self.settings.clarification_min or first_score != top:
+        top = max(float(entry.get("confidence") or 0.0) for entry in ranking
+                  if entry.get("name") != FALLBACK_INTENT)
+        margin = self.settings.clarification_margin
+        if second_score < self.settings.clarification_min or first_score < top - margin:
             return None
         if first_score - second_score <= self.settings.clarification_margin:
             return Clarify((first, second))

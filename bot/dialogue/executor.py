@@ -11,6 +11,7 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
+from bot.actions import ActionError
 from bot.dialogue import stack as stack_ops
 from bot.dialogue.commands import (
     CancelFlow,
@@ -249,7 +250,9 @@ class FlowExecutor:
         try:
             events, responses = self.run_custom_action(name, tracker)
         except Exception as error:  # an action's failure must never end the conversation
-            log.exception("action %s failed in conversation %s", name, tracker.key)
+            # The action runner has logged an ActionError's traceback; anything else is ours.
+            log.error("action %s failed in conversation %s: %s", name, tracker.key, error,
+                      exc_info=not isinstance(error, ActionError))
             tracker.add(
                 ACTION_FAILED,
                 name=name,

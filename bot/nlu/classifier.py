@@ -41,6 +41,8 @@ SEED = 0
 DEFAULT_C = 10.0
 # How strongly unseen words pull confidence down: coverage ** COVERAGE_POWER.
 DEFAULT_COVERAGE_POWER = 1.0
+# Above this many examples, n-grams seen once are mostly noise and cost most of the training time.
+PRUNE_RARE_ABOVE = 1000
 
 
 class TfidfClassifier:
@@ -100,10 +102,12 @@ def train_tfidf(
 ) -> TfidfClassifier:
     """Fit the baseline. ``options``: ``C`` (regularisation), ``coverage_power``."""
     normalised = [normalise(text) for text in texts]
+    min_df = 2 if len(texts) > PRUNE_RARE_ABOVE else 1
+    common = {"sublinear_tf": True, "min_df": min_df, "dtype": np.float32}
     words = TfidfVectorizer(
-        analyzer="word", ngram_range=(1, 2), token_pattern=r"(?u)\b\w+\b", sublinear_tf=True
+        analyzer="word", ngram_range=(1, 2), token_pattern=r"(?u)\b\w+\b", **common
     )
-    chars = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True)
+    chars = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), **common)
     matrix = sp.hstack([words.fit_transform(normalised), chars.fit_transform(normalised)])
     intents = sorted(set(labels))
     model = None

@@ -16,7 +16,10 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 EXTRACTOR = "DateparserEntityExtractor"
 
-_DAYS = "monday|tuesday|wednesday|thursday|friday|saturday|sunday|mon|tues?|wed|thu(?:rs?)?|fri|sat|sun"
+_DAYS = (
+    "monday|tuesday|wednesday|thursday|friday|saturday|sunday"
+    "|mon|tues?|wed|thu(?:rs?)?|fri|sat|sun"
+)
 _MONTHS = (
     "january|february|march|april|may|june|july|august|september|october|november|december"
     "|jan|feb|mar|apr|jun|jul|aug|sept?|oct|nov|dec"
@@ -74,22 +77,30 @@ def extract_time(
     entities: list[dict[str, Any]] = []
     cursor = 0
     for matched, moment in found:
-        start = text.find(matched, cursor)
-        if start < 0:
+        span = _locate(text, matched, cursor)
+        if span is None:
             continue
-        cursor = start + len(matched)
-        phrase = matched.strip()
-        start += len(matched) - len(matched.lstrip())
+        cursor = span[1]
+        phrase = text[span[0] : span[1]]
         if not mentions_time(phrase) or phrase.lower() in _AMBIGUOUS:
             continue
         entities.append({
             "entity": "time",
-            "value": _localise(moment, timezone, zone).isoformat(),
-            "start": start,
-            "end": start + len(phrase),
+            "value": _localise(moment, timezone, zone).replace(microsecond=0).isoformat(),
+            "start": span[0],
+            "end": span[1],
             "extractor": EXTRACTOR,
         })
     return entities
+
+
+def _locate(text: str, matched: str, cursor: int) -> tuple[int, int] | None:
+    """Where dateparser's match is in ``text``: it collapses runs of spaces in what it returns."""
+    words = matched.split()
+    if not words:
+        return None
+    found = re.compile(r"\s+".join(re.escape(word) for word in words)).search(text, cursor)
+    return (found.start(), found.end()) if found else None
 
 
 def _zone(timezone: str) -> ZoneInfo:

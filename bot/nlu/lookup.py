@@ -37,7 +37,7 @@ class LookupExtractor:
 
     @classmethod
     def from_examples(cls, examples: Iterable[TrainingExample]) -> LookupExtractor:
-        """Every annotated span; a surface form annotated two ways means what it meant most often."""
+        """Every annotated span; a form annotated two ways means what it meant most often."""
         votes: dict[str, Counter[LookupEntry]] = {}
         for example in examples:
             for span in example.entities:

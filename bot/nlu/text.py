@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-_APOSTROPHES = re.compile(r"['’`]")
+_APOSTROPHES = re.compile("['`\u2019]")
 _NUMBER = re.compile(r"\d+(?:[.,:]\d+)*")
 _NOT_WORD = re.compile(r"[\W_]+")
 

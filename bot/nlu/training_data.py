@@ -97,7 +97,7 @@ def _parse_annotations(body: str) -> tuple[str, list[EntitySpan]]:
 
 
 def _read_annotation(body: str, start: int, surface: str) -> tuple[list[dict[str, Any]], int]:
-    """Read the ``(...)``, ``{...}`` or ``[{...}]`` after ``[text]``; return it and where it ends."""
+    """Read the ``(...)``, ``{...}`` or ``[{...}]`` after ``[text]``; return it and its end."""
     opener = body[start] if start < len(body) else ""
     if opener not in _CLOSERS:
         raise _AnnotationError(f'[{surface}] needs (entity) or {{"entity": ...}} after it')
@@ -116,7 +116,9 @@ def _read_annotation(body: str, start: int, surface: str) -> tuple[list[dict[str
     try:
         decoded = json.loads(body[start : end + 1])
     except json.JSONDecodeError as error:
-        raise _AnnotationError(f"annotation {body[start:end + 1]} is not valid JSON: {error.msg}")
+        raise _AnnotationError(
+            f"annotation {body[start:end + 1]} is not valid JSON: {error.msg}"
+        ) from None
     items = decoded if isinstance(decoded, list) else [decoded]
     for item in items:
         if not isinstance(item, dict) or not isinstance(item.get("entity"), str):

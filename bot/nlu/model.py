@@ -1,0 +1,248 @@
+"""The NLU model: trained from examples, cached on disk, and asked to parse each message.
+
+``parse`` returns Rasa's parse data. Below the fallback threshold the intent becomes
+``nlu_fallback`` exactly as Rasa's FallbackClassifier does it: its confidence is the threshold
+and it is put first in ``intent_ranking``, ahead of the real ranking, which is kept.
+
+Training is skipped when an artefact for the same examples, config and code already exists:
+its file name is a sha256 of all three. Callers load a model once and keep the instance.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import tempfile
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import joblib
+import numpy
+import sklearn
+
+from bot.nlu.calibration import calibrate_threshold
+from bot.nlu.classifier import TRAINERS, IntentClassifier
+from bot.nlu.dates import extract_time
+from bot.nlu.entities import extract_rules, merge_entities
+from bot.nlu.lookup import LookupExtractor
+from bot.nlu.text import normalise
+from bot.nlu.training_data import TrainingExample
+
+log = logging.getLogger(__name__)
+
+FALLBACK_INTENT = "nlu_fallback"
+RANKING_LENGTH = 10
+# Bump when training or the saved artefact changes, so old caches are not loaded.
+CODE_VERSION = "nlu-tfidf-1"
+KEEP_ARTEFACTS = 3
+# Entities that dateparser must not see: it reads "555-123-4567" or "$2,000" as dates.
+_HIDDEN_FROM_DATES = {"email", "url", "phone", "amount_of_money"}
+
+
+class NluConfigError(ValueError):
+    """The ``nlu`` section of config.yml names something unknown or out of range."""
+
+
+class NluModelError(RuntimeError):
+    """A saved model file that cannot be loaded (corrupt, or from another version)."""
+
+
+class NluModel:
+    def __init__(
+        self,
+        classifier: IntentClassifier | None,
+        threshold: float,
+        lookup: LookupExtractor,
+        *,
+        languages: Sequence[str] = ("en",),
+    ) -> None:
+        self.classifier = classifier  # None when there was nothing to learn
+        self.threshold = threshold
+        self.lookup = lookup
+        self.languages = tuple(languages)
+
+    @property
+    def intents(self) -> list[str]:
+        return self.classifier.intents if self.classifier else []
+
+    def parse(
+        self, text: str, *, timezone: str = "UTC", now: datetime | None = None
+    ) -> dict[str, Any]:
+        """Rasa parse data for ``text``; dates resolve relative to ``now`` in ``timezone``."""
+        ranking: list[dict[str, Any]] = []
+        if text.strip() and self.classifier is not None:
+            ranking = [
+                {"name": name, "confidence": score}
+                for name, score in self.classifier.rank(text)[:RANKING_LENGTH]
+            ]
+        if not ranking:  # nothing said, or nothing learnt: certainly not understood
+            intent: dict[str, Any] = {"name": FALLBACK_INTENT, "confidence": 1.0}
+        elif ranking[0]["confidence"] < self.threshold:
+            intent = {"name": FALLBACK_INTENT, "confidence": self.threshold}
+            ranking.insert(0, dict(intent))
+        else:
+            intent = dict(ranking[0])
+        return {
+            "text": text,
+            "intent": intent,
+            "intent_ranking": ranking,
+            "entities": self.extract_entities(text, timezone=timezone, now=now),
+        }
+
+    def warm_up(self) -> None:
+        """Pay dateparser's first-call cost (a few hundred ms) now rather than in a user's turn."""
+        self.parse("tomorrow at 3pm")
+
+    def extract_entities(
+        self, text: str, *, timezone: str = "UTC", now: datetime | None = None
+    ) -> list[dict[str, Any]]:
+        rules = merge_entities(extract_rules(text))
+        hidden = [(e["start"], e["end"]) for e in rules if e["entity"] in _HIDDEN_FROM_DATES]
+        times = self._times_between(text, hidden, timezone, now or datetime.now(UTC))
+        # On a tie in length a trained lookup beats a rule: the examples said what it means.
+        return merge_entities(self.lookup.extract(text), times, rules)
+
+    def _times_between(
+        self, text: str, hidden: list[tuple[int, int]], timezone: str, now: datetime
+    ) -> list[dict[str, Any]]:
+        """Dates in the text between the ``hidden`` spans, never across one."""
+        times = []
+        segment_start = 0
+        for hidden_start, hidden_end in [*hidden, (len(text), len(text))]:
+            segment = text[segment_start:hidden_start]
+            for entity in extract_time(segment, timezone, now, languages=self.languages):
+                entity["start"] += segment_start
+                entity["end"] += segment_start
+                times.append(entity)
+            segment_start = hidden_end
+        return times
+
+    def save(self, path: Path) -> None:
+        """Write atomically, so a process loading the cache never sees half a file."""
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".nlu-", suffix=".tmp")
+        os.close(handle)
+        try:
+            joblib.dump({"version": CODE_VERSION, "model": self}, temporary)
+            os.replace(temporary, path)
+        finally:
+            if os.path.exists(temporary):
+                os.unlink(temporary)
+
+    @classmethod
+    def load(cls, path: Path) -> NluModel:
+        try:
+            saved = joblib.load(path)
+        except Exception as error:  # unpickling raises anything the stored bytes provoke
+            raise NluModelError(f"{path}: not a readable NLU model ({error})") from error
+        if not isinstance(saved, dict) or not isinstance(saved.get("model"), NluModel):
+            raise NluModelError(f"{path}: not an NLU model file")
+        if saved.get("version") != CODE_VERSION:
+            raise NluModelError(
+                f"{path}: made by NLU version {saved.get('version')}, this is {CODE_VERSION};"
+                " retrain with `salesbot train`"
+            )
+        model: NluModel = saved["model"]
+        return model
+
+
+def fit_nlu(examples: Sequence[TrainingExample], config: Mapping[str, Any]) -> NluModel:
+    """Train a model now, without the cache."""
+    name = str(config.get("classifier", "tfidf"))
+    if name not in TRAINERS:
+        raise NluConfigError(
+            f"config.yml nlu.classifier: unknown classifier {name!r} (known: {sorted(TRAINERS)})"
+        )
+    configured = _configured_threshold(config)
+    # Sorted, so the same examples in another file order train the same model.
+    usable = sorted(
+        (example for example in examples if normalise(example.text)),
+        key=lambda example: (example.intent, example.text),
+    )
+    texts = [example.text for example in usable]
+    labels = [example.intent for example in usable]
+    classifier = TRAINERS[name](texts, labels, config) if usable else None
+    if configured is not None:
+        threshold = configured
+    elif classifier is None:
+        threshold = 1.0
+    else:
+        threshold = calibrate_threshold(texts, labels, TRAINERS[name], config)
+    languages = config.get("languages") or ["en"]
+    return NluModel(
+        classifier, threshold, LookupExtractor.from_examples(usable), languages=languages
+    )
+
+
+def _configured_threshold(config: Mapping[str, Any]) -> float | None:
+    value = config.get("threshold")
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 1:
+        raise NluConfigError(
+            f"config.yml nlu.threshold: expected a number from 0 to 1, got {value!r}"
+        )
+    return float(value)
+
+
+def cache_key(examples: Sequence[TrainingExample], config: Mapping[str, Any]) -> str:
+    """sha256 of what the trained model depends on: examples, config, code and library versions."""
+    payload = {
+        "code": CODE_VERSION,
+        "libraries": [sklearn.__version__, numpy.__version__],
+        "config": config,
+        "examples": sorted(
+            [example.intent, example.text,
+             [[s.entity, s.value, s.start, s.end, s.role, s.group] for s in example.entities]]
+            for example in examples
+        ),
+    }
+    encoded = json.dumps(payload, sort_keys=True, default=str).encode("utf-8")
+    return hashlib.sha256(encoded).hexdigest()
+
+
+def load_or_train(
+    examples: Sequence[TrainingExample],
+    config: Mapping[str, Any],
+    cache_dir: Path,
+    force: bool = False,
+) -> tuple[NluModel, bool]:
+    """The cached model for these examples and config, or a new one; and whether it is new."""
+    path = cache_dir / f"nlu-{cache_key(examples, config)}.joblib"
+    if not force and path.is_file():
+        try:
+            return NluModel.load(path), False
+        except NluModelError as error:
+            log.warning("retraining: %s", error)
+    log.info("training NLU on %d examples", len(examples))
+    model = fit_nlu(examples, config)
+    model.save(path)
+    _prune(cache_dir, keep=path)
+    return model, True
+
+
+def train_nlu(
+    examples: Sequence[TrainingExample],
+    config: Mapping[str, Any],
+    cache_dir: Path,
+    force: bool = False,
+) -> NluModel:
+    return load_or_train(examples, config, cache_dir, force)[0]
+
+
+def _prune(cache_dir: Path, keep: Path) -> None:
+    """Delete all but the newest few artefacts: each edit of the examples leaves one behind."""
+    def modified(path: Path) -> float:
+        try:
+            return path.stat().st_mtime
+        except FileNotFoundError:  # another process pruned it first
+            return 0.0
+
+    artefacts = sorted(cache_dir.glob("nlu-*.joblib"), key=modified, reverse=True)
+    for old in artefacts[KEEP_ARTEFACTS:]:
+        if old != keep:
+            old.unlink(missing_ok=True)
