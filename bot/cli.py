@@ -204,12 +204,12 @@ def test_(
 ) -> None:
     """Run end-to-end conversation tests; each case starts from a fresh database."""
     with reported_errors():
-        from bot.testing import TestRunner, load_test_file, test_files
+        from bot.testing import TestRunner, load_test_file, find_test_files
 
         config = configure(config_path)
         runner = TestRunner(config)
         passed = failed = 0
-        for file in test_files(paths):
+        for file in find_test_files(paths):
             for case in load_test_file(file):
                 result = runner.run_case(case)
                 if result.passed:

@@ -42,9 +42,13 @@ from bot.tracker_store import metadata as tracker_metadata
 class TestFileError(Exception):
     """A test file that cannot be read; the message names the file and the problem."""
 
+    __test__ = False
+
 
 @dataclass
 class TestCase:
+    __test__ = False  # not a pytest test class, despite its name
+
     name: str
     file: Path
     steps: list[dict[str, Any]]
@@ -111,7 +115,7 @@ def load_test_file(path: Path) -> list[TestCase]:
     return cases
 
 
-def test_files(paths: list[Path]) -> list[Path]:
+def find_test_files(paths: list[Path]) -> list[Path]:
     files: list[Path] = []
     for path in paths:
         if path.is_dir():
@@ -132,6 +136,8 @@ def test_files(paths: list[Path]) -> list[Path]:
 
 class TestRunner:
     """Runs cases against one trained assistant; each case gets its own database."""
+
+    __test__ = False
 
     def __init__(
         self, config: Config, domain: Domain | None = None, nlu: NluModel | None = None

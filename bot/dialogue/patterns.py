@@ -35,8 +35,10 @@ class PatternActions:
     def cancel_flow(self, tracker: Tracker, frame: StackFrame, utter: Utter) -> str:
         stack = tracker.state.stack
         own_index = stack.index(frame)
-        target = stack_ops.top_user_frame_index(self.domain, tracker, below=own_index)
-        if target is None:
+        # What the user was doing is the frame right below: a flow, or a pattern that asked
+        # them something (such as a handoff collecting an email).
+        target = own_index - 1
+        if target < 0:
             frame.data["canceled_name"] = None
             return NEXT
         root = stack_ops.chain_root(tracker, target)
