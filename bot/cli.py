@@ -109,7 +109,7 @@ def train(
 
         domain = load_domain(config.flows)
         examples = domain.training_examples()
-        model, trained = load_or_train(
+        _, trained = load_or_train(
             examples, config.nlu, config.data_dir / "models", force=force
         )
         what = "trained" if trained else "unchanged, using the cached model"
@@ -204,7 +204,7 @@ def test_(
 ) -> None:
     """Run end-to-end conversation tests; each case starts from a fresh database."""
     with reported_errors():
-        from bot.testing import TestRunner, load_test_file, find_test_files
+        from bot.testing import TestRunner, find_test_files, load_test_file
 
         config = configure(config_path)
         runner = TestRunner(config)

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from bot.config import load_config
-from bot.testing import TestCase, TestRunner, load_test_file, find_test_files
+from bot.testing import TestCase, TestRunner, find_test_files, load_test_file
 
 ROOT = Path(__file__).resolve().parent.parent
 SUITES = {

@@ -36,6 +36,8 @@ _DATE_HINT = re.compile(
     r"|\b\d{1,2}(?:st|nd|rd|th)\b",  # the 15th
     re.IGNORECASE,
 )
+_ORDINAL_DAY = re.compile(r"\b(\d{1,2})(?:st|nd|rd|th)\b", re.IGNORECASE)
+_MONTH_NAMED = re.compile(rf"\b(?:{_MONTHS})\b|\d[/.-]\d", re.IGNORECASE)
 # Words that are dates only sometimes ("may I ask", "sun", "wed"); alone they are not a date.
 _AMBIGUOUS = {"may", "mon", "wed", "sat", "sun", "mar", "march", "second", "sept"}
 
@@ -61,9 +63,9 @@ def extract_time(
     ``now`` may be naive (taken as UTC) or aware. Future dates are preferred ("friday" is the
     coming one).
     """
+    zone = _zone(timezone)  # checked even when there is no date, so a bad zone shows at once
     if not mentions_time(text):
         return []
-    zone = _zone(timezone)
     local_now = (now if now.tzinfo else now.replace(tzinfo=UTC)).astimezone(zone)
     from dateparser.search import search_dates  # slow to import; only texts with dates pay
 
@@ -84,9 +86,10 @@ def extract_time(
         phrase = text[span[0] : span[1]]
         if not mentions_time(phrase) or phrase.lower() in _AMBIGUOUS:
             continue
+        resolved = _bare_ordinal_day(phrase, _localise(moment, timezone, zone), local_now)
         entities.append({
             "entity": "time",
-            "value": _localise(moment, timezone, zone).replace(microsecond=0).isoformat(),
+            "value": resolved.replace(microsecond=0).isoformat(),
             "start": span[0],
             "end": span[1],
             "extractor": EXTRACTOR,
@@ -117,3 +120,21 @@ def _localise(moment: datetime, timezone: str, zone: ZoneInfo) -> datetime:
         # No zone was named in the text: the wall-clock time is the user's.
         return moment.replace(tzinfo=None).replace(tzinfo=zone)
     return moment.astimezone(zone)
+
+
+def _bare_ordinal_day(phrase: str, moment: datetime, local_now: datetime) -> datetime:
+    """"On the 5th" is the next 5th of a month; dateparser reads an ordinal up to 12 as a month."""
+    ordinal = _ORDINAL_DAY.search(phrase)
+    if ordinal is None or _MONTH_NAMED.search(phrase) or not 1 <= int(ordinal.group(1)) <= 31:
+        return moment
+    day = int(ordinal.group(1))
+    year, month = local_now.year, local_now.month
+    if day < local_now.day:
+        month += 1
+    while True:  # the next month that has that day (no 31st in April)
+        if month > 12:
+            year, month = year + 1, 1
+        try:
+            return moment.replace(year=year, month=month, day=day)
+        except ValueError:
+            month += 1

@@ -86,6 +86,20 @@ def test_dateparser_is_not_even_imported_for_text_without_dates():
     assert result.stdout.strip() == "False"
 
 
-def test_unknown_zone_is_named():
+@pytest.mark.parametrize("text", ["tomorrow", "hello"])
+def test_unknown_zone_is_named(text):
     with pytest.raises(TimezoneError, match="Mars/Olympus"):
-        extract_time("tomorrow", "Mars/Olympus", datetime(2024, 1, 15, tzinfo=UTC))
+        extract_time(text, "Mars/Olympus", datetime(2024, 1, 15, tzinfo=UTC))
+
+
+@pytest.mark.parametrize(
+    ("text", "now", "expected"),
+    [
+        ("can we talk on the 5th", datetime(2024, 1, 15, 17, tzinfo=UTC), "2024-02-05"),
+        ("the 22nd at 3pm", datetime(2024, 1, 15, 17, tzinfo=UTC), "2024-01-22T15:00"),
+        ("the 31st", datetime(2024, 1, 10, 17, tzinfo=UTC), "2024-01-31"),
+        ("the 5th of february", datetime(2024, 1, 15, 17, tzinfo=UTC), "2024-02-05"),
+    ],
+)
+def test_a_bare_day_of_month_is_the_next_such_day(text, now, expected):
+    assert only_time(text, NEW_YORK, now)["value"].startswith(expected)
