@@ -173,6 +173,8 @@ def fit_nlu(examples: Sequence[TrainingExample], config: Mapping[str, Any]) -> N
     else:
         threshold = calibrate_threshold(texts, labels, TRAINERS[name], config)
     languages = config.get("languages") or ["en"]
+    if isinstance(languages, str):
+        languages = [languages]
     return NluModel(
         classifier, threshold, LookupExtractor.from_examples(usable), languages=languages
     )
@@ -195,9 +197,11 @@ def cache_key(examples: Sequence[TrainingExample], config: Mapping[str, Any]) ->
         "code": CODE_VERSION,
         "libraries": [sklearn.__version__, numpy.__version__],
         "config": config,
+        # Sorted, as training sorts them: file order does not change the model.
         "examples": sorted(
-            [example.intent, example.text,
-             [[s.entity, s.value, s.start, s.end, s.role, s.group] for s in example.entities]]
+            json.dumps([example.intent, example.text,
+                        [[s.entity, s.value, s.start, s.end, s.role, s.group]
+                         for s in example.entities]])
             for example in examples
         ),
     }

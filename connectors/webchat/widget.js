@@ -163,6 +163,7 @@
         chip.addEventListener("click", function () {
           entry.answered = true;
           sendMessage(button.payload, button.title || button.payload);
+          input.focus(); // the next answer is usually typed: keep the keyboard in the chat
         });
         chips.appendChild(chip);
       });

@@ -48,3 +48,10 @@ def test_old_artefacts_are_pruned(tmp_path):
         train_nlu(examples, {"threshold": threshold}, tmp_path)
     assert len(list(tmp_path.glob("nlu-*.joblib"))) == 3
     assert not list(tmp_path.glob(".nlu-*"))  # no temporary files left behind
+
+
+def test_the_same_examples_in_another_order_hit_the_cache(tmp_path):
+    examples = toy_examples()
+    load_or_train(examples, {"threshold": 0.3}, tmp_path)
+    _, trained = load_or_train(list(reversed(examples)), {"threshold": 0.3}, tmp_path)
+    assert not trained
