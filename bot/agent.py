@@ -11,6 +11,7 @@ import logging
 import time
 from dataclasses import dataclass, field
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import Engine
 
@@ -94,6 +95,7 @@ class Agent:
         )
         store = SQLTrackerStore(engine or make_engine(config.database_url))
         runner = action_runner if action_runner is not None else action_runner_from_config(config)
+        nlu.warm_up()  # the first date parse costs ~150 ms: pay it before the first user does
         return cls(config, domain, nlu, store, runner)
 
     # -- a turn ------------------------------------------------------------------------------
@@ -106,10 +108,10 @@ class Agent:
             tracker = Tracker(message.key, self.store.load(message.key))
             now = time.time()
             self.start_session_if_due(tracker, now)
-            timezone = message.timezone or message.metadata.get("timezone") or self.default_timezone
-            parse = self.parse(message.text, str(timezone))
+            timezone = self.valid_timezone(message.timezone or message.metadata.get("timezone"))
+            parse = self.parse(message.text, timezone)
             state = tracker.state
-            commands = self.generator.commands_for(parse, state, str(timezone))
+            commands = self.generator.commands_for(parse, state, timezone)
             metadata = {**message.metadata, "user": message.user, "timezone": timezone}
             state.latest_message = {**parse, "metadata": metadata}
             if message.user:
@@ -129,6 +131,16 @@ class Agent:
             state.last_active_at = now
             self.store.save(message.key, state, tracker.new_events)
         return replies
+
+    def valid_timezone(self, timezone: Any) -> str:
+        """The user's zone, or the configured default when it is missing or not a real zone."""
+        if timezone:
+            try:
+                ZoneInfo(str(timezone))
+                return str(timezone)
+            except (ZoneInfoNotFoundError, ValueError):
+                log.warning("unknown time zone %r; using %s", timezone, self.default_timezone)
+        return self.default_timezone
 
     def parse(self, text: str, timezone: str) -> dict[str, Any]:
         try:

@@ -191,12 +191,17 @@ def _configured_threshold(config: Mapping[str, Any]) -> float | None:
     return float(value)
 
 
+# Keys of the `nlu` section that the dialogue engine reads; changing them needs no retraining.
+DIALOGUE_KEYS = frozenset({"timezone", "digression_threshold", "clarification_margin",
+                           "clarification_min"})
+
+
 def cache_key(examples: Sequence[TrainingExample], config: Mapping[str, Any]) -> str:
     """sha256 of what the trained model depends on: examples, config, code and library versions."""
     payload = {
         "code": CODE_VERSION,
         "libraries": [sklearn.__version__, numpy.__version__],
-        "config": config,
+        "config": {key: value for key, value in config.items() if key not in DIALOGUE_KEYS},
         # Sorted, as training sorts them: file order does not change the model.
         "examples": sorted(
             json.dumps([example.intent, example.text,
