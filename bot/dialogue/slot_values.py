@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 from rapidfuzz import fuzz, process
 
 from bot.dialogue.flows import SlotDefinition
+from bot.nlu.dates import extract_time
 
 _YES = {
     "yes",
@@ -134,23 +135,9 @@ def parse_categorical(values: list[str], text: str) -> str | None:
 
 
 def parse_datetime(text: str, timezone: str, now: datetime | None = None) -> str | None:
-    import dateparser  # slow to import; only dates need it
-
-    zone = ZoneInfo(timezone)
-    base = (now or datetime.now(zone)).astimezone(zone)
-    settings: dict[str, Any] = {
-        "TIMEZONE": timezone,
-        "RETURN_AS_TIMEZONE_AWARE": True,
-        "PREFER_DATES_FROM": "future",
-        "RELATIVE_BASE": base.replace(tzinfo=None),
-    }
-    parsed = dateparser.parse(text, settings=settings)  # type: ignore[arg-type]
-    if parsed is None:
-        from dateparser.search import search_dates
-
-        found = search_dates(text, settings=settings)  # type: ignore[arg-type]
-        parsed = found[0][1] if found else None
-    return parsed.astimezone(zone).isoformat() if parsed else None
+    """The first date or time in ``text``, as ISO 8601 in the user's zone."""
+    found = extract_time(text, timezone, now or datetime.now(ZoneInfo(timezone)))
+    return str(found[0]["value"]) if found else None
 
 
 def parse_slot_value(
