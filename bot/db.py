@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.orm import Session, sessionmaker
-from sqlalchemy.pool import StaticPool
+from sqlalchemy.pool import ConnectionPoolEntry, StaticPool
 
 # Long enough to ride out another writer's transaction, short enough to report a stuck one.
 SQLITE_BUSY_TIMEOUT_MS = 30_000
@@ -47,10 +47,7 @@ def _sqlite_engine(url: URL) -> Engine:
     if _is_memory(url):
         # Every connection to ":memory:" is a new empty database: share one across threads,
         # and let one thread at a time use it, or their transactions would mix.
-        engine = create_engine(url, connect_args=connect_args, poolclass=StaticPool)
-        turns = _OneThreadAtATime()
-        event.listen(engine, "checkout", turns.checkout)
-        event.listen(engine, "checkin", turns.checkin)
+        engine = create_engine(url, connect_args=connect_args, poolclass=_OneThreadAtATimePool)
     else:
         database = url.database or ""
         if not database.startswith("file:"):
@@ -73,28 +70,38 @@ def _configure_sqlite_connection(dbapi_connection: Any, _record: Any) -> None:
         cursor.close()
 
 
-class _OneThreadAtATime:
-    """Hands the one in-memory connection to one thread at a time, re-entrantly.
 
-    Unlike an ``RLock`` it may be released from another thread, as happens when the garbage
-    collector returns a connection its thread forgot to close.
+class _OneThreadAtATimePool(StaticPool):
+    """The one in-memory connection, lent to one thread at a time.
+
+    A plain ``StaticPool`` lends it to every thread at once, so one thread's commit or rollback
+    ends another's transaction. A thread that checks it out again while holding it gets it
+    at once (as with ``StaticPool``, the inner return ends the lending).
     """
 
-    def __init__(self) -> None:
-        self._condition = threading.Condition()
-        self._owner: int | None = None
-        self._depth = 0
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._lent = threading.Condition()
+        self._borrower: int | None = None
 
-    def checkout(self, *_args: Any) -> None:
+    def _do_get(self) -> ConnectionPoolEntry:
         me = threading.get_ident()
-        with self._condition:
-            self._condition.wait_for(lambda: self._owner in (None, me))
-            self._owner = me
-            self._depth += 1
+        with self._lent:
+            self._lent.wait_for(lambda: self._borrower in (None, me))
+            self._borrower = me
+        try:
+            return super()._do_get()
+        except BaseException:
+            self._give_back()
+            raise
 
-    def checkin(self, *_args: Any) -> None:
-        with self._condition:
-            self._depth = max(self._depth - 1, 0)
-            if self._depth == 0:
-                self._owner = None
-                self._condition.notify_all()
+    def _do_return_conn(self, record: ConnectionPoolEntry) -> None:
+        super()._do_return_conn(record)
+        self._give_back()
+
+    def _give_back(self) -> None:
+        # Not checked against the borrower: the garbage collector may return a connection
+        # its thread forgot to close.
+        with self._lent:
+            self._borrower = None
+            self._lent.notify_all()

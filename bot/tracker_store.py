@@ -68,14 +68,14 @@ conversations_table = Table(
 )
 
 events_table = Table(
-    "events",
+    "conversation_events",
     metadata,
     Column("id", _BigId, primary_key=True, autoincrement=True),
     Column("conversation_id", Integer, ForeignKey("conversations.id"), nullable=False),
     Column("type_name", String(64), nullable=False),
     Column("timestamp", Float, nullable=False),
     Column("data", Text, nullable=False),
-    Index("ix_events_conversation_id_id", "conversation_id", "id"),
+    Index("ix_conversation_events_conversation_id_id", "conversation_id", "id"),
 )
 
 tickets_table = Table(

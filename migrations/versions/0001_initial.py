@@ -46,7 +46,7 @@ def _create_tracker_tables() -> None:
         sa.UniqueConstraint("sender_id", "channel", name="uq_conversations_sender_channel"),
     )
     op.create_table(
-        "events",
+        "conversation_events",
         sa.Column("id", BIG_ID, autoincrement=True, nullable=False),
         sa.Column("conversation_id", sa.Integer(), nullable=False),
         sa.Column("type_name", sa.String(length=64), nullable=False),
@@ -55,7 +55,11 @@ def _create_tracker_tables() -> None:
         sa.ForeignKeyConstraint(["conversation_id"], ["conversations.id"]),
         sa.PrimaryKeyConstraint("id"),
     )
-    op.create_index("ix_events_conversation_id_id", "events", ["conversation_id", "id"])
+    op.create_index(
+        "ix_conversation_events_conversation_id_id",
+        "conversation_events",
+        ["conversation_id", "id"],
+    )
 
 
 def _create_people_tables() -> None:
@@ -84,8 +88,10 @@ def _create_people_tables() -> None:
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.CheckConstraint("role IN ('rep', 'manager', 'admin')", name=op.f("ck_users_role")),
         sa.ForeignKeyConstraint(
-            ["manager_id"], ["users.id"],
-            name=op.f("fk_users_manager_id_users"), ondelete="SET NULL",
+            ["manager_id"],
+            ["users.id"],
+            name=op.f("fk_users_manager_id_users"),
+            ondelete="SET NULL",
         ),
         sa.ForeignKeyConstraint(
             ["team_id"], ["teams.id"], name=op.f("fk_users_team_id_teams"), ondelete="SET NULL"
@@ -99,7 +105,10 @@ def _create_people_tables() -> None:
     op.create_index(op.f("ix_users_team_id"), "users", ["team_id"])
     with op.batch_alter_table("teams") as batch_op:
         batch_op.create_foreign_key(
-            op.f("fk_teams_manager_id_users"), "users", ["manager_id"], ["id"],
+            op.f("fk_teams_manager_id_users"),
+            "users",
+            ["manager_id"],
+            ["id"],
             ondelete="SET NULL",
         )
 
@@ -127,8 +136,8 @@ def downgrade() -> None:
     op.drop_table("users")
     op.drop_index(op.f("ix_teams_manager_id"), table_name="teams")
     op.drop_table("teams")
-    op.drop_index("ix_events_conversation_id_id", table_name="events")
-    op.drop_table("events")
+    op.drop_index("ix_conversation_events_conversation_id_id", table_name="conversation_events")
+    op.drop_table("conversation_events")
     op.drop_table("conversations")
     op.drop_index("ix_conversation_tickets_key", table_name="conversation_tickets")
     op.drop_table("conversation_tickets")

@@ -82,3 +82,33 @@ def test_an_in_memory_database_is_the_same_for_every_thread() -> None:
         assert seen == [7]
     finally:
         engine.dispose()
+
+
+def test_threads_sharing_an_in_memory_database_keep_their_transactions_apart() -> None:
+    engine = make_engine("sqlite://")
+    try:
+        with engine.begin() as conn:
+            conn.execute(text("CREATE TABLE counter (n INTEGER)"))
+            conn.execute(text("INSERT INTO counter VALUES (0)"))
+        errors: list[BaseException] = []
+
+        def increment() -> None:
+            try:
+                with engine.begin() as conn:
+                    n = conn.execute(text("SELECT n FROM counter")).scalar_one()
+                    time.sleep(0.005)
+                    conn.execute(text("UPDATE counter SET n = :n"), {"n": n + 1})
+            except BaseException as error:  # reported to the test thread
+                errors.append(error)
+
+        threads = [threading.Thread(target=increment) for _ in range(8)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(10)
+
+        assert errors == []
+        with engine.connect() as conn:
+            assert conn.execute(text("SELECT n FROM counter")).scalar_one() == 8
+    finally:
+        engine.dispose()

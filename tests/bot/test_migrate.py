@@ -73,7 +73,7 @@ def test_upgrade_creates_every_table_of_the_bot_and_the_sales_models(
     finally:
         engine.dispose()
     assert expected_tables() <= tables
-    assert {"users", "teams", "conversations", "events"} <= tables
+    assert {"users", "teams", "conversations", "conversation_events"} <= tables
 
 
 def test_a_second_upgrade_changes_nothing(sqlite_config: Config) -> None:

@@ -286,9 +286,11 @@ def test_waiting_too_long_raises_and_names_the_conversation(
     _add_ticket(engine, ALICE, expires_at=time.time() + 60)
 
     started = time.monotonic()
-    with pytest.raises(ConversationLockTimeout, match="rest:alice") as raised:
-        with store.lock(ALICE, timeout=0.2):
-            pytest.fail("the lock was taken although another holder has it")
+    with (
+        pytest.raises(ConversationLockTimeout, match="rest:alice") as raised,
+        store.lock(ALICE, timeout=0.2),
+    ):
+        pytest.fail("the lock was taken although another holder has it")
 
     assert raised.value.key == ALICE
     assert time.monotonic() - started < 1

@@ -5,6 +5,7 @@ Each test gets its own schema, so parallel runs and other tests never see its ta
 
 from __future__ import annotations
 
+import itertools
 import os
 import subprocess
 import sys
@@ -198,5 +199,5 @@ def test_two_processes_take_turns_without_losing_updates(pg_url: str, engine: En
         assert enter["who"] == leave["who"]
     # Served in arrival order, the two workers mostly alternate rather than one running dry.
     owners = [event["who"] for event in events[0::2]]
-    switches = sum(1 for before, after in zip(owners, owners[1:]) if before != after)
+    switches = sum(1 for before, after in itertools.pairwise(owners) if before != after)
     assert switches >= 10, owners

@@ -87,7 +87,8 @@ def test_a_booking_gets_its_reference_from_the_action_server(
 ) -> None:
     agent = remote_agent(tmp_path, sqlite_engine, action_server)
 
-    assert say(agent, "remote-1", *BOOKING) == ["Book a demo for 3 seats (small company) on friday?"]
+    assert say(agent, "remote-1", *BOOKING) == [
+        "Book a demo for 3 seats (small company) on friday?"]
     assert say(agent, "remote-1", "yes") == ["Booked! Your reference is DEMO-S3-FRI.",
                                              ANYTHING_ELSE]
 
