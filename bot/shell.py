@@ -97,6 +97,7 @@ def run_shell(agent: Agent, user: str | None, channel: str,
             replies = agent.handle(message)
         except Exception as error:  # one broken turn should not end the session
             log.exception("turn failed")
-            printer.line(f"(the bot failed to answer: {error})", "bold red")
+            reason = str(error).splitlines()[0][:200] if str(error) else type(error).__name__
+            printer.line(f"(the bot failed to answer; the error is logged: {reason})", "bold red")
             continue
         offered = _print_replies(printer, replies)
