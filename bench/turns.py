@@ -7,7 +7,7 @@ Measures, on a fresh SQLite database in a temporary folder:
 Prints one JSON object on its last line:
   {p50_ms, p99_ms, turns_per_second, echo_per_second, in_process_p50_ms, in_process_p99_ms, ...}
 
-    python bench/turns.py [--turns 1000] [--http-turns 400] [--concurrency 8]
+    python bench/turns.py [--turns 1000] [--http-turns 400] [--concurrency 8] [--database-url URL]
 """
 
 from __future__ import annotations
@@ -49,13 +49,13 @@ def percentile(values: list[float], fraction: float) -> float:
     return ordered[index]
 
 
-def build_agent(folder: Path) -> Any:
+def build_agent(folder: Path, database_url: str | None) -> Any:
     from bot.agent import Agent
     from bot.config import load_config
     from bot.db import make_engine
     from bot.tracker_store import metadata
 
-    url = f"sqlite:///{folder}/bench.db"
+    url = database_url or f"sqlite:///{folder}/bench.db"
     os.environ["SALESBOT_DATABASE_URL"] = url
     config = load_config(ROOT / "config.yml")
     engine = make_engine(url)
@@ -150,11 +150,13 @@ def main() -> None:
     parser.add_argument("--turns", type=int, default=1000)
     parser.add_argument("--http-turns", type=int, default=400)
     parser.add_argument("--concurrency", type=int, default=8)
+    parser.add_argument("--database-url", help="measure on this database instead of a new "
+                        "SQLite file (its tables are created if missing)")
     args = parser.parse_args()
 
     folder = Path(tempfile.mkdtemp(prefix="salesbot-bench-"))
     try:
-        agent = build_agent(folder)
+        agent = build_agent(folder, args.database_url)
         in_process(agent, 20)  # warm-up: imports, caches, first queries
         local = in_process(agent, args.turns)
         print(f"in-process: {args.turns} turns, p50 {statistics.median(local):.2f} ms, "
