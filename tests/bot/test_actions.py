@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import json
-import os
-import signal
 import socket
-import subprocess
 import sys
 import threading
 import time
@@ -15,7 +12,6 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 
 from bot.actions import (
@@ -32,6 +28,7 @@ from bot.actions import (
 )
 from bot.config import ConfigError, load_config
 from bot.tracker import ConversationKey, DialogueState, StackFrame, Tracker
+from tests.support.action_server import running_action_server
 
 REPO = Path(__file__).resolve().parents[2]
 SAMPLE = "tests.bot.action_fixtures.sample_actions"
@@ -63,38 +60,10 @@ def action_server() -> Iterator[str]:
     port = _free_port()
     log = (REPO / ".pytest_cache").joinpath(f"action_server_{port}.log")
     log.parent.mkdir(exist_ok=True)
-    env = {**os.environ, "PYTHONPATH": str(REPO), "SANIC_HOST": "127.0.0.1"}
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "rasa_sdk", "--actions", SAMPLE, "--port", str(port)],
-            cwd=REPO,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 20
-        while True:
-            if process.poll() is not None:
-                pytest.fail(f"action server exited: {log.read_text(errors='replace')[-2000:]}")
-            try:
-                if httpx.get(f"{base}/health", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail("action server did not answer /health within 20 s")
-            time.sleep(0.1)
-        yield base
+        with running_action_server(SAMPLE, REPO, port, log) as base:
+            yield base
     finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
         log.unlink(missing_ok=True)
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -10,16 +9,16 @@ from typing import Any
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import Engine, create_engine, inspect, text
+from sqlalchemy import Engine, inspect, text
 
 from bot.config import Config
 from bot.db import make_engine
 from bot.migrate import MigrationError, check_current, upgrade
 from bot.tracker_store import metadata as tracker_metadata
 from sales.data import metadata as sales_metadata
+from tests.support.db import postgres_schema
 
 REPO = Path(__file__).resolve().parents[2]
-PG_URL = "postgresql+psycopg2://postgres@127.0.0.1:5432/test"
 ALL_METADATA = [tracker_metadata, sales_metadata]  # sales.data imports every model module
 
 
@@ -50,16 +49,8 @@ def sqlite_config(tmp_path: Path) -> Config:
 @pytest.fixture
 def pg_schema() -> Iterator[str]:
     """A throwaway PostgreSQL schema; the URL's search_path points every table into it."""
-    schema = f"mig_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(PG_URL)
-    with admin.begin() as connection:
-        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    try:
-        yield f"{PG_URL}?options=-csearch_path%3D{schema}"
-    finally:
-        with admin.begin() as connection:
-            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+    with postgres_schema("mig") as url:
+        yield url
 
 
 def test_upgrade_creates_every_table_of_the_bot_and_the_sales_models(

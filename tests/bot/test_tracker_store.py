@@ -16,9 +16,9 @@ from bot.tracker import ConversationKey, DialogueState, StackFrame, make_event
 from bot.tracker_store import (
     ConversationLockTimeout,
     SQLTrackerStore,
-    metadata,
     tickets_table,
 )
+from tests.support.db import tracker_engine
 
 ALICE = ConversationKey("alice", "rest")
 BOB = ConversationKey("bob", "rest")
@@ -32,10 +32,8 @@ def db_url(tmp_path: Path) -> str:
 
 @pytest.fixture
 def engine(db_url: str) -> Iterator[Engine]:
-    engine = make_engine(db_url)
-    metadata.create_all(engine)
-    yield engine
-    engine.dispose()
+    with tracker_engine(db_url) as engine:
+        yield engine
 
 
 @pytest.fixture

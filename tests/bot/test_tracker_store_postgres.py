@@ -11,21 +11,17 @@ import subprocess
 import sys
 import threading
 import time
-import uuid
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, create_engine, insert, text
+from sqlalchemy import Engine, insert, text
 
-from bot.db import make_engine
 from bot.tracker import ConversationKey, DialogueState, StackFrame
-from bot.tracker_store import SQLTrackerStore, conversations_table, metadata
+from bot.tracker_store import SQLTrackerStore, conversations_table
 
 pytestmark = pytest.mark.postgres
 
-SERVER_URL = "postgresql+psycopg2://postgres@127.0.0.1:5432/test"
 REPO_ROOT = Path(__file__).resolve().parents[2]
 KEY = ConversationKey("visitor-1", "webchat")
 
@@ -55,25 +51,9 @@ engine.dispose()
 
 
 @pytest.fixture
-def pg_url() -> Iterator[str]:
-    schema = f"st_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(SERVER_URL)
-    with admin.begin() as conn:
-        conn.execute(text(f"CREATE SCHEMA {schema}"))
-    try:
-        yield f"{SERVER_URL}?options=-csearch_path%3D{schema}"
-    finally:
-        with admin.begin() as conn:
-            conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
-        admin.dispose()
-
-
-@pytest.fixture
-def engine(pg_url: str) -> Iterator[Engine]:
-    engine = make_engine(pg_url)
-    metadata.create_all(engine)
-    yield engine
-    engine.dispose()
+def engine(pg_engine: Engine) -> Engine:
+    """The tracker tables in a fresh schema (pg_url and pg_engine are in tests/conftest.py)."""
+    return pg_engine
 
 
 def test_state_and_events_round_trip(engine: Engine) -> None:

@@ -2,7 +2,8 @@
 that a conversation's stored history is one serial run of its turns.
 
 The assistant is tests/fixtures/assistant, loaded the way `salesbot run` loads it; every test
-gets its own database (a SQLite file in tmp_path, or a throwaway PostgreSQL schema).
+gets its own database (a SQLite file in tmp_path, or a throwaway PostgreSQL schema from the
+pg_url and pg_engine fixtures of tests/conftest.py).
 """
 
 from __future__ import annotations
@@ -15,17 +16,16 @@ from typing import Any
 
 import pytest
 import yaml
-from sqlalchemy import Engine, create_engine, text
+from sqlalchemy import Engine
 
 from bot.agent import Agent, UserMessage
 from bot.config import load_config
-from bot.db import make_engine
 from bot.tracker import ConversationKey, Event
 from bot.tracker_store import metadata
+from tests.support.db import tracker_engine
 
 REPO = Path(__file__).resolve().parents[2]
 ASSISTANT = REPO / "tests" / "fixtures" / "assistant"
-PG_SERVER_URL = "postgresql+psycopg2://postgres@127.0.0.1:5432/test"
 
 PRICING = "Plans start at $25 per seat per month."
 APOLOGY = "Sorry, I am having trouble with that right now. Please try again in a few minutes."
@@ -70,39 +70,14 @@ def texts(replies: list[Any]) -> list[str | None]:
 
 @pytest.fixture
 def sqlite_engine(tmp_path: Path) -> Iterator[Engine]:
-    engine = make_engine(f"sqlite:///{tmp_path / 'conversations.db'}")
-    metadata.create_all(engine)
-    yield engine
-    engine.dispose()
+    with tracker_engine(f"sqlite:///{tmp_path / 'conversations.db'}") as engine:
+        yield engine
 
 
 @pytest.fixture
 def assistant(sqlite_engine: Engine) -> Agent:
     """The test assistant as configured in its folder, on a fresh SQLite file."""
     return load_agent(ASSISTANT / "config.yml", sqlite_engine)
-
-
-@pytest.fixture
-def pg_url() -> Iterator[str]:
-    """The URL of a fresh PostgreSQL schema, dropped (with everything in it) afterwards."""
-    schema = f"itest_{secrets.token_hex(6)}"
-    admin = create_engine(PG_SERVER_URL)
-    with admin.begin() as conn:
-        conn.execute(text(f"CREATE SCHEMA {schema}"))
-    try:
-        yield f"{PG_SERVER_URL}?options=-csearch_path%3D{schema}"
-    finally:
-        with admin.begin() as conn:
-            conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
-        admin.dispose()
-
-
-@pytest.fixture
-def pg_engine(pg_url: str) -> Iterator[Engine]:
-    engine = make_engine(pg_url)
-    metadata.create_all(engine)
-    yield engine
-    engine.dispose()
 
 
 # -- checking a conversation's history ----------------------------------------------------------

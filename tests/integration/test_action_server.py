@@ -6,15 +6,9 @@ booking reference can only come from the server.
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 from sqlalchemy import Engine
 
@@ -30,6 +24,7 @@ from tests.integration.conftest import (
     texts,
     write_config,
 )
+from tests.support.action_server import running_action_server
 
 BOOKING = ["book a demo", "/SetSlots(company_size=small)", "3", "friday"]
 
@@ -37,37 +32,9 @@ BOOKING = ["book a demo", "/SetSlots(company_size=small)", "3", "friday"]
 @pytest.fixture(scope="module")
 def action_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The fixture's demo_actions served by rasa_sdk on a free port; yields its webhook URL."""
-    port = free_port()
     log = tmp_path_factory.mktemp("action_server") / "server.log"
-    env = {**os.environ, "PYTHONPATH": str(ASSISTANT), "SANIC_HOST": "127.0.0.1"}
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "rasa_sdk", "--actions", "demo_actions", "--port", str(port)],
-            cwd=ASSISTANT, env=env, stdout=out, stderr=subprocess.STDOUT,
-            start_new_session=True,  # its own process group, so its workers stop with it
-        )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 20
-        while True:
-            if process.poll() is not None:
-                pytest.fail(f"action server exited: {log.read_text(errors='replace')[-2000:]}")
-            try:
-                if httpx.get(f"{base}/health", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail("action server did not answer /health within 20 s")
-            time.sleep(0.1)
+    with running_action_server("demo_actions", ASSISTANT, free_port(), log) as base:
         yield f"{base}/webhook"
-    finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
 
 
 def remote_agent(tmp_path: Path, engine: Engine, url: str) -> Agent:

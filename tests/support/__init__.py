@@ -1,0 +1,1 @@
+"""Helpers shared by test packages: throwaway PostgreSQL schemas, a real action server."""
