@@ -11,6 +11,10 @@ from bot.tracker import FLOW_RESUMED, StackFrame, Tracker
 Utter = Callable[[str], None]
 BuiltinAction = Callable[[Tracker, StackFrame, Utter], str]
 NEXT, JUMPED = "next", "jumped"
+PATTERN_ACTION_NAMES = (
+    "action_cancel_flow", "action_correct_flow_slot", "action_clarify_flows",
+    "action_trigger_search", "action_trigger_chitchat", "action_restart",
+)
 
 
 def _describe(value: object) -> str:
@@ -20,14 +24,11 @@ def _describe(value: object) -> str:
 class PatternActions:
     def __init__(self, domain: Domain) -> None:
         self.domain = domain
-        self.actions: dict[str, BuiltinAction] = {
-            "action_cancel_flow": self.cancel_flow,
-            "action_correct_flow_slot": self.correct_flow_slot,
-            "action_clarify_flows": self.clarify_flows,
-            "action_trigger_search": self.trigger_search,
-            "action_trigger_chitchat": self.trigger_chitchat,
-            "action_restart": self.restart,
-        }
+        implementations: tuple[BuiltinAction, ...] = (
+            self.cancel_flow, self.correct_flow_slot, self.clarify_flows,
+            self.trigger_search, self.trigger_chitchat, self.restart,
+        )
+        self.actions = dict(zip(PATTERN_ACTION_NAMES, implementations, strict=True))
 
     def get(self, name: str) -> BuiltinAction | None:
         return self.actions.get(name)

@@ -6,22 +6,10 @@ from collections.abc import Iterable
 
 from bot.dialogue.errors import FlowProblem
 from bot.dialogue.flows import END, Domain, Flow, Step
+from bot.dialogue.patterns import PATTERN_ACTION_NAMES
 
 # Actions the engine itself runs; flows may name them without declaring them.
-BUILTIN_ACTIONS = frozenset(
-    {
-        "action_listen",
-        "action_restart",
-        "action_session_start",
-        "action_cancel_flow",
-        "action_correct_flow_slot",
-        "action_clarify_flows",
-        "action_trigger_search",
-        "action_trigger_chitchat",
-        "action_resume_interrupted",
-        "action_cancel_failed_flow",
-    }
-)
+BUILTIN_ACTIONS = frozenset({"action_listen", *PATTERN_ACTION_NAMES})
 
 
 def validate_domain(domain: Domain, project_flow_ids: set[str]) -> list[FlowProblem]:
