@@ -68,6 +68,8 @@ def utc_now() -> datetime:
 ROLES = ("rep", "manager", "admin")
 DEFAULT_ROLE = "rep"
 DEFAULT_TIMEZONE = "UTC"
+# When cadence steps may come due, in the user's own time zone (the incumbent's default).
+DEFAULT_WORKING_HOURS = "09:00-17:00"
 
 
 class Team(Base):
@@ -110,6 +112,7 @@ class User(Base):
         ForeignKey("teams.id", ondelete="SET NULL"), index=True
     )
     timezone: Mapped[str] = mapped_column(String(64), default=DEFAULT_TIMEZONE)
+    working_hours: Mapped[str] = mapped_column(String(11), default=DEFAULT_WORKING_HOURS)
     # Chat identities: how a Slack or Teams message is tied to the user who sent it.
     slack_id: Mapped[str | None] = mapped_column(String(64), unique=True)
     teams_id: Mapped[str | None] = mapped_column(String(200), unique=True)
