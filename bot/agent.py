@@ -25,8 +25,11 @@ from bot.dialogue.flows import Domain
 from bot.dialogue.loader import load_domain
 from bot.dialogue.payloads import PayloadError, parse_payload
 from bot.nlu.model import NluModel, load_or_train
+from bot.nlu.record_names import record_names_for
+from bot.nlu.records import merge_record_entities, training_vocabulary
 from bot.responses import BotMessage, ResponseRenderer
 from bot.tracker import (
+    BOT,
     MESSAGE_REJECTED,
     SESSION_STARTED,
     USER,
@@ -44,6 +47,9 @@ TOO_LONG_TEXT = (
     "Sorry, that message is too long for me ({size} bytes; the limit is {limit}). "
     "Could you send it in shorter parts?"
 )
+# Platform retries come within minutes; a conversation remembers this many of its latest ids.
+REMEMBERED_MESSAGE_IDS = 200
+HANDLED_IDS = "handled_message_ids"  # key in the state's metadata
 
 
 @dataclass
@@ -80,6 +86,11 @@ class Agent:
         self.renderer = ResponseRenderer(domain.responses)
         self.executor = FlowExecutor(domain, self.renderer, self.run_custom_action)
         self.default_timezone = str(config.nlu.get("timezone", "UTC"))
+        # Names of the records in this agent's database (not trained: they change with imports).
+        self.records = record_names_for(
+            config.data_module, store.engine, config.nlu,
+            common_words=training_vocabulary(domain.training_examples()),
+        )
 
     @classmethod
     def load(
@@ -96,7 +107,10 @@ class Agent:
         store = SQLTrackerStore(engine or make_engine(config.database_url))
         runner = action_runner if action_runner is not None else action_runner_from_config(config)
         nlu.warm_up()  # the first date parse costs ~150 ms: pay it before the first user does
-        return cls(config, domain, nlu, store, runner)
+        agent = cls(config, domain, nlu, store, runner)
+        if agent.records is not None:
+            agent.records.current()  # read the record names now, not in the first user's turn
+        return agent
 
     # -- a turn ------------------------------------------------------------------------------
 
@@ -106,6 +120,12 @@ class Agent:
             return self.reject_too_long(message.key, size)
         with self.store.lock(message.key):
             tracker = Tracker(message.key, self.store.load(message.key))
+            if self.already_handled(tracker.state, message.message_id):
+                # A platform retry (Slack resends when we are slow): answer as before, and
+                # neither run the turn again nor store anything, so nothing happens twice.
+                log.info("%s: message %s was handled before; replaying its replies",
+                         message.key, message.message_id)
+                return self.stored_replies(message.key, str(message.message_id))
             now = time.time()
             self.start_session_if_due(tracker, now)
             timezone = self.valid_timezone(message.timezone or message.metadata.get("timezone"))
@@ -129,7 +149,34 @@ class Agent:
             self.executor.apply(tracker, commands)
             replies = self.executor.advance(tracker)
             state.last_active_at = now
+            self.remember_handled(state, message.message_id)
             self.store.save(message.key, state, tracker.new_events)
+        return replies
+
+    @staticmethod
+    def already_handled(state: DialogueState, message_id: str | None) -> bool:
+        return message_id is not None and message_id in state.metadata.get(HANDLED_IDS, [])
+
+    @staticmethod
+    def remember_handled(state: DialogueState, message_id: str | None) -> None:
+        """Keep the latest ids in the state snapshot: a retry is found without reading history."""
+        if message_id is None:
+            return
+        handled = [*state.metadata.get(HANDLED_IDS, []), message_id]
+        state.metadata[HANDLED_IDS] = handled[-REMEMBERED_MESSAGE_IDS:]
+
+    def stored_replies(self, key: ConversationKey, message_id: str) -> list[BotMessage]:
+        """What the bot answered to ``message_id``: the bot events stored after that message."""
+        replies: list[BotMessage] = []
+        found = False
+        for event in self.store.events(key):
+            kind = event.get("event")
+            if kind == USER:
+                if found:
+                    break
+                found = event.get("message_id") == message_id
+            elif found and kind == BOT:
+                replies.append(BotMessage.from_event(event))
         return replies
 
     def valid_timezone(self, timezone: Any) -> str:
@@ -152,6 +199,9 @@ class Agent:
             return payload
         parse = self.nlu.parse(text, timezone=timezone)
         parse.setdefault("intent", {"name": FALLBACK_INTENT, "confidence": 0.0})
+        if self.records is not None:
+            records = self.records.extract(text)
+            parse["entities"] = merge_record_entities(parse.get("entities") or [], records)
         return parse
 
     def start_session_if_due(self, tracker: Tracker, now: float) -> None:

@@ -100,23 +100,55 @@ def timed(label: str, work: Callable[[], Any]) -> Any:
 def train(
     config_path: ConfigOption = DEFAULT_CONFIG,
     force: Annotated[bool, typer.Option(help="Retrain even if nothing changed.")] = False,
+    report: Annotated[
+        bool, typer.Option(help="Cross-validate: per-intent scores and the most confused pairs.")
+    ] = False,
+    report_json: Annotated[
+        Path | None, typer.Option(help="Write the cross-validation report to this JSON file.")
+    ] = None,
+    folds: Annotated[int, typer.Option(min=2, help="Folds for the report.")] = 5,
 ) -> None:
     """Check the flow files and train the NLU (cached: unchanged data is not retrained)."""
     with reported_errors():
         config = configure(config_path)
         from bot.dialogue.loader import load_domain
-        from bot.nlu.model import load_or_train
+        from bot.nlu.model import NluConfigError, load_or_train
 
         domain = load_domain(config.flows)
         examples = domain.training_examples()
-        _, trained = load_or_train(
-            examples, config.nlu, config.data_dir / "models", force=force
-        )
+        try:
+            _, trained = load_or_train(
+                examples, config.nlu, config.data_dir / "models", force=force
+            )
+        except NluConfigError as error:
+            raise CommandError(str(error)) from error
         what = "trained" if trained else "unchanged, using the cached model"
         typer.echo(
             f"{len(domain.flows)} flows, {len(domain.intents)} intents, "
             f"{len(examples)} examples: NLU {what}."
         )
+        if report or report_json is not None:
+            cross_validation_report(examples, config, folds, report, report_json)
+
+
+def cross_validation_report(
+    examples: list[Any], config: Config, folds: int, show: bool, json_path: Path | None
+) -> None:
+    import json
+
+    from rich.console import Console
+
+    from bot.nlu.report import cross_validate, render
+
+    result = cross_validate(examples, config.nlu, folds=folds)
+    if show:
+        render(result, Console(soft_wrap=True))
+    if json_path is not None:
+        try:
+            json_path.write_text(json.dumps(result.as_json(), indent=2) + "\n", encoding="utf-8")
+        except OSError as error:
+            raise CommandError(f"{json_path}: cannot write: {error.strerror or error}") from error
+        typer.echo(f"Report written to {json_path}.")
 
 
 @db_app.command("upgrade")

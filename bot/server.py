@@ -17,7 +17,8 @@ import json
 import logging
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
 from types import ModuleType
 from typing import Any, Protocol, cast, runtime_checkable
 
@@ -33,6 +34,7 @@ from uvicorn.config import LOGGING_CONFIG
 
 from bot.agent import Agent, UserMessage
 from bot.config import ConfigError
+from bot.jobs import jobs_running, runner_for
 from bot.responses import BotMessage
 
 log = logging.getLogger(__name__)
@@ -248,10 +250,20 @@ def create_app(agent: Agent) -> Starlette:
     ]
     for name, settings in channel_settings(agent).items():
         routes.extend(load_connector(name).routes(agent, settings))
-    app = Starlette(routes=routes, middleware=[Middleware(RequestLog)])
+    # Loaded now so that a bad `jobs` entry stops `salesbot run` with its reason at once.
+    jobs = runner_for(agent.config)
+    app = Starlette(routes=routes, middleware=[Middleware(RequestLog)], lifespan=_lifespan)
     app.state.agent = agent
     app.state.metrics = TurnMetrics()
+    app.state.jobs = jobs
     return app
+
+
+@asynccontextmanager
+async def _lifespan(app: Starlette) -> AsyncIterator[None]:
+    """While the server runs, so do the periodic jobs config.yml names (bot/jobs.py)."""
+    async with jobs_running(app.state.jobs):
+        yield
 
 
 def run(agent: Agent, host: str = "127.0.0.1", port: int = 5005,

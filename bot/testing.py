@@ -9,6 +9,7 @@ test_cases:
     channel: slack
     steps:
       - user: hello
+        message_id: m1                # optional; the same id again is a platform's retry
       - assertions:
           - bot_uttered: {utter_name: utter_greet}
 """
@@ -34,7 +35,7 @@ from bot.db import make_engine
 from bot.dialogue.flows import Domain
 from bot.dialogue.loader import load_domain
 from bot.nlu.model import NluModel, load_or_train
-from bot.tracker import ConversationKey, Event
+from bot.tracker import BOT, ConversationKey, Event, make_event
 from bot.tracker_store import SQLTrackerStore
 from bot.tracker_store import metadata as tracker_metadata
 
@@ -115,6 +116,10 @@ def load_test_file(path: Path) -> list[TestCase]:
     return cases
 
 
+def _message_id(value: Any) -> str | None:
+    return None if value is None else str(value)
+
+
 def find_test_files(paths: list[Path]) -> list[Path]:
     files: list[Path] = []
     for path in paths:
@@ -166,7 +171,7 @@ class TestRunner:
                     continue
                 if "user" in step:
                     before = len(agent.history(key))
-                    agent.handle(
+                    replies = agent.handle(
                         UserMessage(
                             text=str(step["user"]),
                             sender_id=key.sender_id,
@@ -174,9 +179,14 @@ class TestRunner:
                             metadata=dict(step.get("metadata") or {}),
                             user=case.user,
                             timezone=case.timezone,
+                            message_id=_message_id(step.get("message_id")),
                         )
                     )
                     turn_events = agent.history(key)[before:]
+                    if not turn_events:
+                        # A repeated message_id stores no turn; assertions see what the
+                        # user got back instead: the replies of the first time.
+                        turn_events = [make_event(BOT, **reply.event_data()) for reply in replies]
                     continue
                 for assertion in self.assertions_of(step):
                     failure = check_assertion(assertion, turn_events)

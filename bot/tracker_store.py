@@ -134,6 +134,11 @@ class SQLTrackerStore:
         self._local: dict[str, _LocalWaiters] = {}
         self._local_guard = threading.Lock()
 
+    @property
+    def engine(self) -> Engine:
+        """The database the conversations live in (the assistant's one database)."""
+        return self._engine
+
     # -- state and events ---------------------------------------------------------------
 
     def load(self, key: ConversationKey) -> DialogueState:

@@ -2,11 +2,13 @@
 
 The bot never imports this module statically; it loads it from config.yml and uses only what
 is public here: ``metadata``, ``KINDS``, ``DataImportError``, ``import_file``,
-``import_records`` and ``load_fixtures``.
+``import_records``, ``load_fixtures`` and ``record_names`` (what records are called, for the
+NLU to recognise them in messages).
 
 Every import is all-or-nothing: one bad record rolls back the whole file. Records are upserted
-by their natural key (a user's email, a team's name), so importing a file again updates what
-it imported before instead of duplicating it.
+by their natural key (a user's, contact's or lead's email, an account's domain else its name,
+the name of a team, list or cadence), so importing a file again updates what it imported
+before instead of duplicating it. The kinds beyond teams and users live in sales/import_*.py.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from __future__ import annotations
 import importlib
 import pkgutil
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -24,6 +26,10 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 import sales
+from sales.import_cadences import import_cadences
+from sales.import_lists import import_lists
+from sales.import_prospects import import_accounts, import_contacts, import_leads
+from sales.import_run import Importer, ImportRun, reject_duplicate, rows_by_key, user_with_email
 from sales.importing import (
     DataImportError,
     Fields,
@@ -35,6 +41,7 @@ from sales.importing import (
     yaml_records,
 )
 from sales.models import DEFAULT_ROLE, DEFAULT_TIMEZONE, ROLES, Base, Team, User
+from sales.names import record_names
 
 __all__ = [
     "FIXTURE_KINDS",
@@ -44,13 +51,14 @@ __all__ = [
     "import_records",
     "load_fixtures",
     "metadata",
+    "record_names",
 ]
 
 metadata = Base.metadata
 
 # In dependency order: a kind may refer to the kinds before it. References that point forward
 # (a team's manager is a user) are resolved once every kind of the run is in.
-KINDS: tuple[str, ...] = ("teams", "users")
+KINDS: tuple[str, ...] = ("teams", "users", "accounts", "contacts", "leads", "lists", "cadences")
 
 # Every kind a fixture file may name (DESIGN.md); those not in KINDS are not importable yet.
 FIXTURE_KINDS: tuple[str, ...] = (
@@ -58,19 +66,7 @@ FIXTURE_KINDS: tuple[str, ...] = (
     "routing_rules", "calls",
 )  # fmt: skip
 
-
-@dataclass
-class ImportRun:
-    """One transaction's worth of importing: one file, or every kind of a fixture file."""
-
-    session: Session
-    base_dir: Path | None = None  # where files a record names (call transcripts) are found
-    deferred: list[Callable[[], None]] = field(default_factory=list)
-    teams: dict[str, Team] = field(default_factory=dict)
-
-
 _T = TypeVar("_T")
-Importer = Callable[[ImportRun, list[SourceRecord]], int]
 
 
 def import_file(engine: Engine, kind: str, path: Path) -> int:
@@ -148,7 +144,7 @@ def _import_teams(run: ImportRun, records: list[SourceRecord]) -> int:
         fields = Fields(record, ("name", "manager"))
         name = fields.required_text("name")
         manager_email = fields.email("manager")
-        _reject_duplicate(seen, name.casefold(), record, "name")
+        reject_duplicate(seen, name.casefold(), record, "name")
         team = _team_named(run, name)
         if manager_email is not None:
             # The manager may be a user imported later in the same run (fixtures).
@@ -160,7 +156,7 @@ def _set_team_manager(
     run: ImportRun, team: Team, email: str, record: SourceRecord
 ) -> Callable[[], None]:
     def resolve() -> None:
-        team.manager = _user_with_email(run, email, record, "manager")
+        team.manager = user_with_email(run, email, record, "manager")
 
     return resolve
 
@@ -180,7 +176,10 @@ def _team_named(run: ImportRun, name: str) -> Team:
 
 # --- users ------------------------------------------------------------------------------------
 
-_USER_FIELDS = ("email", "name", "role", "manager", "team", "timezone", "slack_id", "teams_id")
+_USER_FIELDS = (
+    "email", "name", "role", "manager", "team", "timezone", "working_hours", "slack_id",
+    "teams_id",
+)  # fmt: skip
 
 
 @dataclass
@@ -200,13 +199,13 @@ def _import_users(run: ImportRun, records: list[SourceRecord]) -> int:
         for row in rows:
             value = row[identity]
             if value is not None:
-                _reject_duplicate(seen, value.casefold(), row.record, identity)
-    existing = _users_by_email(run.session, [row.email for row in rows])
+                reject_duplicate(seen, value.casefold(), row.record, identity)
+    existing = rows_by_key(run.session, User, User.email, [row.email for row in rows])
     users = [_upsert_user(run, row, existing.get(row.email)) for row in rows]
     run.session.flush()  # a second pass refers to the users of the first by id
     for row, user in zip(rows, users, strict=True):
         if row["manager"] is not None:
-            user.manager = _user_with_email(run, row["manager"], row.record, "manager")
+            user.manager = user_with_email(run, row["manager"], row.record, "manager")
     _reject_manager_cycles(run.session, rows, users)
     return len(rows)
 
@@ -221,6 +220,7 @@ def _read_user(record: SourceRecord) -> _UserRow:
         "manager": fields.email("manager"),
         "team": fields.text("team"),
         "timezone": fields.timezone("timezone"),
+        "working_hours": fields.working_hours("working_hours"),
         "slack_id": fields.text("slack_id", max_length=64),
         "teams_id": fields.text("teams_id"),
     }
@@ -235,7 +235,7 @@ def _upsert_user(run: ImportRun, row: _UserRow, user: User | None) -> User:
             raise row.record.error("name", "required for a new user")
         user = User(email=row.email, role=DEFAULT_ROLE, timezone=DEFAULT_TIMEZONE)
         run.session.add(user)
-    for column in ("name", "role", "timezone", "slack_id", "teams_id"):
+    for column in ("name", "role", "timezone", "working_hours", "slack_id", "teams_id"):
         if row[column] is not None:
             setattr(user, column, row[column])
     _reject_taken_identity(run.session, row, user)
@@ -259,22 +259,6 @@ def _reject_taken_identity(session: Session, row: _UserRow, user: User) -> None:
             raise row.record.error(field_name, f"{value!r} already belongs to {other.email}")
 
 
-def _users_by_email(session: Session, emails: list[str]) -> dict[str, User]:
-    found: dict[str, User] = {}
-    for start in range(0, len(emails), 500):  # keep under every database's parameter limit
-        chunk = emails[start : start + 500]
-        users = session.scalars(select(User).where(User.email.in_(chunk)))
-        found.update((user.email, user) for user in users)
-    return found
-
-
-def _user_with_email(run: ImportRun, email: str, record: SourceRecord, field_name: str) -> User:
-    user = run.session.scalars(select(User).where(User.email == email)).first()
-    if user is None:
-        raise record.error(field_name, f"no user with email {email} in this import or the database")
-    return user
-
-
 def _reject_manager_cycles(session: Session, rows: list[_UserRow], users: list[User]) -> None:
     """A manager chain must end: reporting lines decide who sees whose calls and leads."""
     session.flush()
@@ -289,15 +273,15 @@ def _reject_manager_cycles(session: Session, rows: list[_UserRow], users: list[U
             current = manager_of.get(current)
 
 
-def _reject_duplicate(
-    seen: dict[str, SourceRecord], key: str, record: SourceRecord, field_name: str
-) -> None:
-    if key in seen:
-        raise record.error(field_name, f"duplicate of {seen[key].where}")
-    seen[key] = record
-
-
-_IMPORTERS: dict[str, Importer] = {"teams": _import_teams, "users": _import_users}
+_IMPORTERS: dict[str, Importer] = {
+    "teams": _import_teams,
+    "users": _import_users,
+    "accounts": import_accounts,
+    "contacts": import_contacts,
+    "leads": import_leads,
+    "lists": import_lists,
+    "cadences": import_cadences,
+}
 
 
 def _register_every_model() -> None:

@@ -12,6 +12,7 @@ import csv
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import time
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -141,6 +142,23 @@ def _one_line(text: str) -> str:
 # --- field values -----------------------------------------------------------------------------
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")
+_TRUE = ("true", "yes", "1")
+_FALSE = ("false", "no", "0")
+# Several emails in one CSV cell: ';' or '|' (a comma would need quoting in CSV), or one a line.
+_EMAIL_SEPARATORS = re.compile(r"[;|\n]")
+_WORKING_HOURS = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)-([01]?\d|2[0-3]):([0-5]\d)$")
+
+
+def parse_working_hours(value: str) -> tuple[time, time]:
+    """``"09:00-17:00"`` as (start, end) local times; ValueError if malformed or empty."""
+    match = _WORKING_HOURS.match(value.replace(" ", ""))
+    if match is None:
+        raise ValueError(f"expected hours like 09:00-17:00, got {value!r}")
+    start_h, start_m, end_h, end_m = (int(part) for part in match.groups())
+    start, end = time(start_h, start_m), time(end_h, end_m)
+    if start >= end:
+        raise ValueError(f"the day must start before it ends, got {value!r}")
+    return start, end
 
 
 class Fields:
@@ -209,3 +227,61 @@ class Fields:
                 field, f"unknown time zone {value!r}; expected an IANA name like Europe/Paris"
             ) from error
         return value
+
+    def working_hours(self, field: str) -> str | None:
+        value = self.text(field, max_length=32)
+        if value is None:
+            return None
+        try:
+            start, end = parse_working_hours(value)
+        except ValueError as error:
+            raise self.record.error(field, str(error)) from error
+        return f"{start:%H:%M}-{end:%H:%M}"
+
+    def boolean(self, field: str) -> bool | None:
+        value = self.record.values.get(field)
+        if value is None or isinstance(value, bool):
+            return value
+        text = str(value).strip().lower()  # YAML reads 1 and 0 as numbers
+        if not text:
+            return None
+        if text in _TRUE or text in _FALSE:
+            return text in _TRUE
+        raise self.record.error(field, f"expected true/false, yes/no or 1/0, got {value!r}")
+
+    def integer(self, field: str, *, minimum: int = 0, maximum: int | None = None) -> int | None:
+        value = self.record.values.get(field)
+        if isinstance(value, str):
+            value = value.strip() or None
+        if value is None:
+            return None
+        number: int | None = None
+        if isinstance(value, int) and not isinstance(value, bool):
+            number = value
+        elif isinstance(value, str) and re.fullmatch(r"[+-]?\d+", value):
+            number = int(value)
+        if number is None:
+            raise self.record.error(field, f"expected a whole number, got {value!r}")
+        if number < minimum or (maximum is not None and number > maximum):
+            limits = f"from {minimum} to {maximum}" if maximum is not None else f">= {minimum}"
+            raise self.record.error(field, f"expected a number {limits}, got {number}")
+        return number
+
+    def emails(self, field: str) -> list[str] | None:
+        """A YAML list of emails, or one CSV cell of them separated by ';' or '|'."""
+        value = self.record.values.get(field)
+        if value is None:
+            return None
+        if isinstance(value, str):
+            items: list[Any] = [part for part in _EMAIL_SEPARATORS.split(value) if part.strip()]
+        elif isinstance(value, list):
+            items = value
+        else:
+            raise self.record.error(field, f"expected a list of emails, got {value!r}")
+        emails = []
+        for item in items:
+            email = str(item).strip().lower() if isinstance(item, str) else None
+            if email is None or not _EMAIL.match(email):
+                raise self.record.error(field, f"not a valid email address: {item!r}")
+            emails.append(email)
+        return emails or None

@@ -164,8 +164,7 @@ class CommandGenerator:
         for entity in parse.get("entities") or []:
             for slot_name in relevant:
                 slot = self.domain.slots.get(slot_name)
-                names = (slot_name, *slot.entity_names()) if slot is not None else ()
-                if slot is not None and entity.get("entity") in names:
+                if slot is not None and slot.fills_from(entity):
                     values[slot_name] = coerce_slot_value(slot, entity.get("value"), timezone)
         return {name: value for name, value in values.items() if value is not None}
 

@@ -6,6 +6,7 @@ ids, so the executor only ever moves from one step id to another.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -98,6 +99,23 @@ class SlotDefinition:
             for mapping in self.mappings
             if mapping.get("type") == "from_entity" and mapping.get("entity")
         ]
+
+    def fills_from(self, entity: Mapping[str, Any]) -> bool:
+        """Whether ``entity`` fills this slot: by a `from_entity` mapping of its name (whose
+        ``role`` and ``group``, where the mapping gives them, must be the entity's), or, with
+        no such mapping, by having the slot's name."""
+        name = entity.get("entity")
+        mappings = [
+            mapping for mapping in self.mappings
+            if mapping.get("type") == "from_entity" and mapping.get("entity") == name
+        ]
+        if not mappings:
+            return name == self.name
+        return any(
+            all(mapping.get(key) is None or str(mapping[key]) == str(entity.get(key))
+                for key in ("role", "group"))
+            for mapping in mappings
+        )
 
 
 @dataclass

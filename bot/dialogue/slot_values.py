@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from rapidfuzz import fuzz, process
 
 from bot.dialogue.flows import SlotDefinition
-from bot.nlu.dates import extract_time
+from bot.nlu.dates import extract_time, user_zone
+from bot.nlu.time_phrases import localise
 
 _YES = {
     "yes",
@@ -85,6 +85,7 @@ _WORD_NUMBERS = {
     "dozen": 12,
 }
 _NUMBER = re.compile(r"-?\d[\d,]*(?:\.\d+)?")
+_ISO_DATETIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}")
 _PUNCTUATION = re.compile(r"[^\w\s'@.-]")
 
 
@@ -134,10 +135,29 @@ def parse_categorical(values: list[str], text: str) -> str | None:
     return None
 
 
-def parse_datetime(text: str, timezone: str, now: datetime | None = None) -> str | None:
-    """The first date or time in ``text``, as ISO 8601 in the user's zone."""
-    found = extract_time(text, timezone, now or datetime.now(ZoneInfo(timezone)))
-    return str(found[0]["value"]) if found else None
+def parse_datetime(
+    text: str, timezone: str, now: datetime | None = None
+) -> str | dict[str, str] | None:
+    """The first time in ``text`` as the ``time`` entity gives it (bot.nlu.dates): ISO 8601 in
+    the user's zone for a point, ``{"from", "to"}`` for a range ("next week")."""
+    iso = _iso_datetime(text)
+    if iso is not None:  # a value a button, an action or an entity already resolved
+        return localise(iso, user_zone(timezone)).isoformat()
+    found = extract_time(text, timezone, now or datetime.now(UTC))
+    if not found:
+        return None
+    value = found[0]["value"]
+    return {"from": str(value["from"]), "to": str(value["to"])} if isinstance(value, dict) \
+        else str(value)
+
+
+def _iso_datetime(text: str) -> datetime | None:
+    if not _ISO_DATETIME.match(text):
+        return None
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError:
+        return None
 
 
 def parse_slot_value(

@@ -1,45 +1,79 @@
-"""Dates and times ("tomorrow at 3pm", "friday 10:30", "in 2 days") in the user's time zone.
+"""Dates, times and ranges in the user's time zone: the ``time`` entity.
 
-dateparser does the reading but costs a millisecond or more per call (and far more on its first),
-so a cheap regex decides first whether the text mentions a date or time at all. Its results are
-re-localised with zoneinfo: dateparser applies the offset of *now*, which is wrong across a
-daylight-saving change ("tomorrow at 3pm" on the day before the clocks move).
+English is read by our own grammar (bot.nlu.time_grammar, time_phrases): it is fast, has no
+false positives on ordinary sales talk ("may I ask", "second call", "Q4 Outbound", "top 10
+accounts"), and resolves the phrases below the way a US sales rep means them. Another language
+in ``languages`` is read by dateparser as well, for the text the grammar left alone.
+
+Entity ``time`` (Rasa's shape; values as Duckling gives them):
+
+- a point: ``value`` is ISO 8601 with the UTC offset the user's zone has *on that date*
+  ("tomorrow at 3pm" the day the clocks change carries the new offset); ``additional_info`` is
+  ``{"type": "value", "grain": "day" | "hour" | "minute", "timezone": <the user's zone>}``.
+  A day is its local midnight at grain "day"; "3pm" has grain "hour", "3:30pm" and "15:00"
+  grain "minute".
+- a range: ``value`` is ``{"from": iso, "to": iso}`` with ``to`` exclusive, ``type`` "interval"
+  and ``grain`` the unit of the range ("hour", "day", "week", "month", "quarter", "year"):
+  "tomorrow morning" 09:00-12:00 (afternoon 12-17, evening 17-21, night/tonight 18-24,
+  lunch 12-14), "this month" = the 1st 00:00 .. the 1st of next month, "next week" =
+  Monday .. Monday, "this weekend" = Saturday .. Monday, "Q4" = Oct 1 .. Jan 1 (calendar
+  quarters), "from Monday to Wednesday" = Monday .. Thursday 00:00 (the whole of Wednesday),
+  "between 2 and 4pm" = 14:00 .. 16:00 (a clock range ends at the time said).
+- a time named in another zone ("3pm ET", "10am UTC") is converted to the user's zone and
+  ``additional_info["stated_timezone"]`` names it; "ET" means New York's wall clock that day.
+
+Conventions:
+
+- Weeks start on Monday. "friday" / "this friday" is the coming Friday, today included; with a
+  time that has already passed today it is next week's ("friday at 9am" said on Friday at 10).
+  "next friday" is the Friday of next week: said on a Friday, 7 days later; "next tuesday" said
+  on a Monday is 8 days later, not tomorrow (Duckling says tomorrow; reps mean next week's).
+  "last friday" is the most recent Friday before today. "friday next week" = "next friday".
+- A clock time without a day is today if still ahead, else tomorrow. Without am/pm an hour
+  follows business hours: 8-11 is am, 12-7 is pm ("at 3" = 15:00, "at 9" = 09:00), unless a
+  part of the day says otherwise ("8 tonight"). A bare number is a time only after "at"
+  ("at 3"), or "for"/"by" before a day ("for six tomorrow"): "top 10", "5 cadences" are not.
+- "in 2 weeks" / "2 weeks from now" / "3 days ago" move the date by calendar days, weeks,
+  months or years (day grain); months are clamped ("in a month" on Jan 31 -> Feb 29 in a leap
+  year, Feb 28 otherwise). "in 3 hours" / "30 minutes from now" count elapsed time (minute
+  grain). "for 2 weeks" and a bare "2 weeks" are durations (bot.nlu.durations), not times.
+- "the next 3 days" / "within 2 weeks" run from now to the end of that day; "the past 30 days"
+  from the start of that day until now; with hours or minutes, exactly that long.
+- "end of month" is its last day, "end of the week" its Friday, "end of quarter/year" its last
+  day, "start of next month" its 1st (day grain). "EOD"/"end of day"/"COB" is 17:00.
+- A month or day without a year is the next one ("march 5" said on March 10 is next year's).
+  Numeric dates: ISO "2024-03-20"; "3/20" is month/day in US and Canadian zones, day/month
+  elsewhere, and whichever is valid when only one is ("20/3"); "20.03.2024" is day.month.year.
+- Daylight saving: a wall-clock time that does not exist (02:30 on the spring-forward day)
+  moves forward by the gap (03:30); an ambiguous one (01:30 on the fall-back day) is the first
+  occurrence (the daylight-time one), as calendar apps do.
+- "now" may be naive (taken as UTC) or aware; "today" is the user's today ("tomorrow" said at
+  23:30 in New York is the next New York day, though UTC is already there).
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-EXTRACTOR = "DateparserEntityExtractor"
+from bot.nlu.time_phrases import Moment, TimePhrases, localise
+from bot.nlu.time_words import might_mention_time
+from bot.nlu.tokens import tokenize
 
-_DAYS = (
-    "monday|tuesday|wednesday|thursday|friday|saturday|sunday"
-    "|mon|tues?|wed|thu(?:rs?)?|fri|sat|sun"
-)
-_MONTHS = (
-    "january|february|march|april|may|june|july|august|september|october|november|december"
-    "|jan|feb|mar|apr|jun|jul|aug|sept?|oct|nov|dec"
-)
-_WORDS = (
-    "today|tomorrow|tonight|yesterday|noon|midnight|morning|afternoon|evening|weekend"
-    "|minutes?|hours?|days?|weeks?|months?|years?|fortnight|o'?clock"
-)
-_DATE_HINT = re.compile(
-    rf"\b(?:{_DAYS}|{_MONTHS}|{_WORDS})\b"
-    r"|\d\s?(?:am|pm|a\.m\.|p\.m\.)(?!\w)"  # 3pm, 10 a.m.
-    r"|\b\d{1,2}:\d{2}\b"  # 10:30
-    r"|\b\d{1,4}[/.-]\d{1,2}(?:[/.-]\d{1,4})?\b"  # 5/3, 2024-03-20
-    r"|\b\d{1,2}(?:st|nd|rd|th)\b",  # the 15th
-    re.IGNORECASE,
-)
-_ORDINAL_DAY = re.compile(r"\b(\d{1,2})(?:st|nd|rd|th)\b", re.IGNORECASE)
-_MONTH_NAMED = re.compile(rf"\b(?:{_MONTHS})\b|\d[/.-]\d", re.IGNORECASE)
-# Words that are dates only sometimes ("may I ask", "sun", "wed"); alone they are not a date.
-_AMBIGUOUS = {"may", "mon", "wed", "sat", "sun", "mar", "march", "second", "sept"}
+EXTRACTOR = "TimeEntityExtractor"
+# Zones whose people write 3/4 for March 4th; everyone else means April 3rd.
+_MONTH_FIRST_PREFIXES = ("US/", "Canada/", "America/Indiana/", "America/Kentucky/",
+                         "America/North_Dakota/")
+_MONTH_FIRST_ZONES = frozenset({
+    "America/New_York", "America/Chicago", "America/Denver", "America/Los_Angeles",
+    "America/Phoenix", "America/Anchorage", "America/Detroit", "America/Boise",
+    "America/Juneau", "America/Adak", "America/Toronto", "America/Vancouver",
+    "America/Edmonton", "America/Winnipeg", "America/Halifax", "America/St_Johns",
+    "America/Regina", "Pacific/Honolulu", "Asia/Manila", "EST5EDT", "CST6CDT", "MST7MDT",
+    "PST8PDT",
+})
 
 
 class TimezoneError(ValueError):
@@ -47,8 +81,8 @@ class TimezoneError(ValueError):
 
 
 def mentions_time(text: str) -> bool:
-    """Cheap check: could ``text`` hold a date or time? False means dateparser is not needed."""
-    return _DATE_HINT.search(text) is not None
+    """Cheap check: could ``text`` hold a date or time? False means nothing needs parsing."""
+    return might_mention_time(text)
 
 
 def extract_time(
@@ -58,83 +92,51 @@ def extract_time(
     *,
     languages: Sequence[str] = ("en",),
 ) -> list[dict[str, Any]]:
-    """Entities ``time`` with an ISO-8601 value in ``timezone``, relative to ``now``.
-
-    ``now`` may be naive (taken as UTC) or aware. Future dates are preferred ("friday" is the
-    coming one).
-    """
-    zone = _zone(timezone)  # checked even when there is no date, so a bad zone shows at once
-    if not mentions_time(text):
-        return []
+    """``time`` entities in ``text``, relative to ``now``, in ``timezone`` (see module docs)."""
+    zone = user_zone(timezone)  # checked even when there is no date, so a bad zone shows at once
     local_now = (now if now.tzinfo else now.replace(tzinfo=UTC)).astimezone(zone)
-    from dateparser.search import search_dates  # slow to import; only texts with dates pay
+    entities = []
+    if mentions_time(text):
+        tokens = tokenize(text)
+        phrases = TimePhrases(tokens, local_now, month_first=month_first(timezone))
+        for first, after, moment in phrases.find_times():
+            entity = _entity(moment, tokens[first].start, tokens[after - 1].end, timezone, zone)
+            entities.append(entity)
+    others = [language for language in languages if language != "en"]
+    if others:
+        from bot.nlu.dateparser_times import search_other_languages
 
-    settings = {
-        "PREFER_DATES_FROM": "future",
-        "RELATIVE_BASE": local_now.replace(tzinfo=None),
-        "TIMEZONE": timezone,
-        "RETURN_AS_TIMEZONE_AWARE": True,
-    }
-    found = search_dates(text, languages=list(languages), settings=settings) or []
-    entities: list[dict[str, Any]] = []
-    cursor = 0
-    for matched, moment in found:
-        span = _locate(text, matched, cursor)
-        if span is None:
-            continue
-        cursor = span[1]
-        phrase = text[span[0] : span[1]]
-        if not mentions_time(phrase) or phrase.lower() in _AMBIGUOUS:
-            continue
-        resolved = _bare_ordinal_day(phrase, _localise(moment, timezone, zone), local_now)
-        entities.append({
-            "entity": "time",
-            "value": resolved.replace(microsecond=0).isoformat(),
-            "start": span[0],
-            "end": span[1],
-            "extractor": EXTRACTOR,
-        })
+        entities += search_other_languages(text, others, timezone, local_now, entities)
+        entities.sort(key=lambda entity: entity["start"])
     return entities
 
 
-def _locate(text: str, matched: str, cursor: int) -> tuple[int, int] | None:
-    """Where dateparser's match is in ``text``: it collapses runs of spaces in what it returns."""
-    words = matched.split()
-    if not words:
-        return None
-    found = re.compile(r"\s+".join(re.escape(word) for word in words)).search(text, cursor)
-    return (found.start(), found.end()) if found else None
+def month_first(timezone: str) -> bool:
+    """Whether people in ``timezone`` write month/day ("3/4" = March 4th)."""
+    return timezone in _MONTH_FIRST_ZONES or timezone.startswith(_MONTH_FIRST_PREFIXES)
 
 
-def _zone(timezone: str) -> ZoneInfo:
+def _entity(moment: Moment, start: int, end: int, timezone: str, zone: ZoneInfo) -> dict[str, Any]:
+    stated = ZoneInfo(moment.zone) if moment.zone else zone
+
+    def iso(value: datetime) -> str:
+        return localise(value, stated).astimezone(zone).replace(microsecond=0).isoformat()
+
+    info: dict[str, Any] = {"type": "value", "grain": moment.grain, "timezone": timezone}
+    value: Any = iso(moment.start)
+    if moment.end is not None:
+        info["type"] = "interval"
+        value = {"from": value, "to": iso(moment.end)}
+    if moment.zone:
+        info["stated_timezone"] = moment.zone
+    return {"entity": "time", "value": value, "start": start, "end": end,
+            "extractor": EXTRACTOR, "additional_info": info}
+
+
+def user_zone(timezone: str) -> ZoneInfo:
+    """The zone named ``timezone``, or TimezoneError naming it."""
     try:
         return ZoneInfo(timezone)
     except (ZoneInfoNotFoundError, ValueError):
         raise TimezoneError(f"unknown time zone {timezone!r} (expected a name like "
                             "'America/New_York')") from None
-
-
-def _localise(moment: datetime, timezone: str, zone: ZoneInfo) -> datetime:
-    """The moment in ``zone``, with the offset that zone has on that date."""
-    if moment.tzinfo is None or getattr(moment.tzinfo, "zone", None) == timezone:
-        # No zone was named in the text: the wall-clock time is the user's.
-        return moment.replace(tzinfo=None).replace(tzinfo=zone)
-    return moment.astimezone(zone)
-
-
-def _bare_ordinal_day(phrase: str, moment: datetime, local_now: datetime) -> datetime:
-    """"On the 5th" is the next 5th of a month; dateparser reads an ordinal up to 12 as a month."""
-    ordinal = _ORDINAL_DAY.search(phrase)
-    if ordinal is None or _MONTH_NAMED.search(phrase) or not 1 <= int(ordinal.group(1)) <= 31:
-        return moment
-    day = int(ordinal.group(1))
-    year, month = local_now.year, local_now.month
-    if day < local_now.day:
-        month += 1
-    while True:  # the next month that has that day (no 31st in April)
-        if month > 12:
-            year, month = year + 1, 1
-        try:
-            return moment.replace(year=year, month=month, day=day)
-        except ValueError:
-            month += 1

@@ -1,6 +1,19 @@
-"""Rule-based entity extractors: email, url, phone, number, amount of money.
+"""Rule-based entity extractors: email, url, phone, number, amount of money, duration.
 
-Each returns entities in Rasa's shape: ``{"entity", "value", "start", "end", "extractor"}``.
+Each returns entities in Rasa's shape: ``{"entity", "value", "start", "end", "extractor"}``,
+plus ``additional_info`` where the value alone loses something.
+
+- ``email``: the address as written. ``url``: the address without a sentence's trailing
+  punctuation.
+- ``phone``: ``value`` is E.164 ("+15551234567") when the country is known: a leading "+" or
+  "00", or a US/Canada (NANP) shape (10 digits not starting with 0 or 1, or 11 starting with 1);
+  otherwise the digits as written. ``additional_info``: ``{"raw", "e164": bool}`` and
+  ``"extension"`` when one is given ("x204", "ext. 204").
+- ``number``: int or float: "1,200", "2.5", "-4", "2.5k" (2500), "1.2 million", "twenty five",
+  "one hundred and ten", "a dozen". Ordinals ("5th", "second") and digits inside words or
+  times ("Q4", "3pm", "10:30") are not numbers.
+- ``amount_of_money`` (bot.nlu.money) and ``duration`` (bot.nlu.durations).
+
 Several extractors can claim the same characters ("$5k" is money and holds the number 5);
 ``merge_entities`` keeps the longest claim so a slot never fills from a fragment.
 """
@@ -12,7 +25,10 @@ from collections.abc import Iterable
 from typing import Any
 
 from bot.nlu.dates import extract_time
+from bot.nlu.durations import extract_durations
 from bot.nlu.lookup import LookupExtractor
+from bot.nlu.money import extract_amounts
+from bot.nlu.tokens import Token, digits_value, read_number, text_at, tokenize, touching
 
 Entity = dict[str, Any]
 
@@ -20,6 +36,7 @@ __all__ = [
     "Entity",
     "LookupExtractor",
     "extract_amounts",
+    "extract_durations",
     "extract_emails",
     "extract_numbers",
     "extract_phones",
@@ -39,60 +56,24 @@ _URL = re.compile(
     re.IGNORECASE,
 )
 _PHONE = re.compile(
-    r"(?<![\w+])(?:"
-    r"\+\d{1,3}[\s.-]?(?:\(\d{1,4}\)[\s.-]?)?\d{1,4}(?:[\s.-]?\d{2,4}){1,4}"  # international
+    r"(?<![\w+])(?P<number>"
+    r"(?:\+|\b00)\d{1,3}[\s.-]?(?:\(\d{1,4}\)[\s.-]?)?\d{1,4}(?:[\s.-]?\d{2,4}){1,4}"  # intl
     r"|(?:1[\s.-])?(?:\(\d{3}\)\s?|\d{3}[\s.-])\d{3}[\s.-]\d{4}"  # US with separators
-    r"|\d{10}"  # US, digits only
+    r"|\d{10,11}"  # digits only
     r")(?!\w)"
-)
-_NUMBER = re.compile(r"(?<![\w.])-?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?![\w])")
-
-_WORD_NUMBERS = {
-    word: value
-    for value, word in enumerate((
-        "zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
-        "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen",
-        "nineteen", "twenty",
-    ))
-}
-_TENS = {"thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80,
-         "ninety": 90}
-_UNITS = "one|two|three|four|five|six|seven|eight|nine"
-_WORD_NUMBER = re.compile(
-    rf"\b(?:(?P<tens>twenty|{'|'.join(_TENS)})(?:[\s-](?P<unit>{_UNITS}))?"
-    rf"|(?P<small>{'|'.join(sorted(_WORD_NUMBERS, key=len, reverse=True))}))\b",
+    r"(?:\s*(?:,\s*)?(?:ext\.?|extension|x)\s?(?P<extension>\d{1,6})\b)?",
     re.IGNORECASE,
 )
-
-_SYMBOLS = {"$": "USD", "€": "EUR", "£": "GBP", "¥": "JPY", "₹": "INR"}
-_CODES = "USD|EUR|GBP|JPY|CAD|AUD|CHF|INR|CNY|SEK|NOK|DKK|NZD|SGD|MXN|BRL"
-_CURRENCY_WORDS = {"dollar": "USD", "buck": "USD", "euro": "EUR", "pound": "GBP", "yen": "JPY"}
-_MULTIPLIERS = {"k": 1e3, "thousand": 1e3, "m": 1e6, "mm": 1e6, "million": 1e6,
-                "b": 1e9, "bn": 1e9, "billion": 1e9}
-_AMOUNT = r"(?P<amount>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)"
-_SCALE = r"(?:\s?(?P<scale>k|mm|m|bn|b|thousand|million|billion)\b)?"
-_MONEY = re.compile(
-    rf"(?:(?P<symbol>[$€£¥₹])\s?{_AMOUNT}{_SCALE}(?:\s?(?P<code_after_symbol>{_CODES})\b)?"
-    rf"|(?P<code_before>{_CODES})\s?{_AMOUNT.replace('amount', 'amount2')}"
-    rf"{_SCALE.replace('scale', 'scale2')}"
-    rf"|(?<![\w.]){_AMOUNT.replace('amount', 'amount3')}{_SCALE.replace('scale', 'scale3')}\s?"
-    rf"(?P<code_after>{_CODES}|(?:dollar|buck|euro|pound|yen)s?)\b)",
-    re.IGNORECASE,
-)
+_NUMBER_SCALES = {"k": 1_000}
+_SCALE_WORDS = {"thousand": 1_000, "million": 1_000_000, "billion": 1_000_000_000}
 
 
-def _entity(name: str, value: Any, match: re.Match[str], end: int | None = None) -> Entity:
-    return {
-        "entity": name,
-        "value": value,
-        "start": match.start(),
-        "end": match.end() if end is None else end,
-        "extractor": EXTRACTOR,
-    }
+def _entity(name: str, value: Any, start: int, end: int) -> Entity:
+    return {"entity": name, "value": value, "start": start, "end": end, "extractor": EXTRACTOR}
 
 
 def extract_emails(text: str) -> list[Entity]:
-    return [_entity("email", match.group(), match) for match in _EMAIL.finditer(text)]
+    return [_entity("email", m.group(), m.start(), m.end()) for m in _EMAIL.finditer(text)]
 
 
 def extract_urls(text: str) -> list[Entity]:
@@ -100,75 +81,96 @@ def extract_urls(text: str) -> list[Entity]:
     for match in _URL.finditer(text):
         # A sentence's full stop or closing bracket is not part of the address.
         value = match.group().rstrip(".,;:!?)]}'\"")
-        found.append(_entity("url", value, match, end=match.start() + len(value)))
+        found.append(_entity("url", value, match.start(), match.start() + len(value)))
     return found
 
 
 def extract_phones(text: str) -> list[Entity]:
-    """Phone numbers; the value keeps a leading ``+`` and the digits, nothing else."""
+    """Phone numbers, normalised to E.164 where the country is known (module docstring)."""
     found = []
     for match in _PHONE.finditer(text):
-        digits = re.sub(r"\D", "", match.group())
-        if 7 <= len(digits) <= 15:
-            prefix = "+" if match.group().startswith("+") else ""
-            found.append(_entity("phone", prefix + digits, match))
+        value, e164 = e164_phone(match.group("number"))
+        if value is None:
+            continue
+        entity = _entity("phone", value, match.start(), match.end())
+        info: dict[str, Any] = {"raw": match.group(), "e164": e164}
+        if match.group("extension"):
+            info["extension"] = match.group("extension")
+        entity["additional_info"] = info
+        found.append(entity)
     return found
 
 
-def extract_numbers(text: str) -> list[Entity]:
-    """Integers and decimals ("1,500", "3.5") and number words up to ninety-nine."""
+def e164_phone(raw: str) -> tuple[str | None, bool]:
+    """(value, whether it is E.164); value None when it has too few or too many digits."""
+    # "+44 (0)20 ...": the bracketed 0 is dialled only inside the country.
+    digits = re.sub(r"\D", "", raw.replace("(0)", ""))
+    if raw.startswith("00"):
+        digits = digits[2:]
+    if raw.startswith(("+", "00")):
+        return ("+" + digits, True) if 8 <= len(digits) <= 15 else (None, False)
+    if len(digits) == 10 and digits[0] not in "01":
+        return "+1" + digits, True
+    if len(digits) == 11 and digits[0] == "1" and digits[1] not in "01":
+        return "+" + digits, True
+    return (digits, False) if 7 <= len(digits) <= 15 else (None, False)
+
+
+def extract_numbers(text: str, tokens: list[Token] | None = None) -> list[Entity]:
+    """Numbers in digits or words (module docstring)."""
+    tokens = tokenize(text) if tokens is None else tokens
     found = []
-    for match in _NUMBER.finditer(text):
-        found.append(_entity("number", _to_number(match.group()), match))
-    for match in _WORD_NUMBER.finditer(text):
-        if match.group("small"):
-            value = _WORD_NUMBERS[match.group("small").lower()]
-        else:
-            tens = match.group("tens").lower()
-            value = 20 if tens == "twenty" else _TENS[tens]
-            if match.group("unit"):
-                value += _WORD_NUMBERS[match.group("unit").lower()]
-        found.append(_entity("number", value, match))
-    return sorted(found, key=lambda entity: entity["start"])
-
-
-def _to_number(raw: str) -> int | float:
-    cleaned = raw.replace(",", "")
-    number = float(cleaned)
-    return int(number) if "." not in cleaned else number
-
-
-def extract_amounts(text: str) -> list[Entity]:
-    """Money: "$5k", "5,000 USD", "€200", "USD 1.2m", "300 dollars" -> ``amount_of_money``."""
-    found = []
-    for match in _MONEY.finditer(text):
-        groups = match.groupdict()
-        amount = groups["amount"] or groups["amount2"] or groups["amount3"]
-        scale = (groups["scale"] or groups["scale2"] or groups["scale3"] or "").lower()
-        value = float(amount.replace(",", "")) * _MULTIPLIERS.get(scale, 1.0)
-        found.append(_entity("amount_of_money", {"amount": value, "currency": _currency(groups)},
-                             match))
+    i = 0
+    while i < len(tokens):
+        read = _number_at(tokens, i)
+        if read is None:
+            i += 1
+            continue
+        value, first, end = read
+        found.append(_entity("number", value, tokens[first].start, tokens[end - 1].end))
+        i = end
     return found
 
 
-def _currency(groups: dict[str, str | None]) -> str:
-    code = groups["code_after_symbol"] or groups["code_before"]
-    if code:
-        return code.upper()
-    if groups["symbol"]:
-        return _SYMBOLS[groups["symbol"]]
-    after = (groups["code_after"] or "").lower().rstrip("s")
-    return _CURRENCY_WORDS.get(after, after.upper())
+def _number_at(tokens: list[Token], i: int) -> tuple[int | float, int, int] | None:
+    """(value, first token, token after) of the number at ``i``, or None."""
+    token = tokens[i]
+    if token.is_word:
+        # "a dozen", "a hundred"; a lone "a" is an article, not the number one.
+        words = read_number(tokens, i, article=token.text in ("a", "an"))
+        if words is None or (token.text in ("a", "an") and words[1] == i + 1):
+            return None
+        return words[0], i, words[1]
+    value = digits_value(token.text)
+    if value is None or (touching(tokens, i) and tokens[i - 1].text[-1:].isalnum()):
+        return None
+    first, end = i, i + 1
+    after = text_at(tokens, end)
+    if touching(tokens, end) and after in _NUMBER_SCALES:
+        value, end = value * _NUMBER_SCALES[after], end + 1
+    elif touching(tokens, end) and (after[:1].isalnum() or after in (":", "/")):
+        return None  # "5th", "3pm", "2h", "3/4"
+    elif after in _SCALE_WORDS:
+        value, end = value * _SCALE_WORDS[after], end + 1
+    if text_at(tokens, i - 1) == "-" and touching(tokens, i) and not touching(tokens, i - 1):
+        value, first = -value, i - 1
+    if isinstance(value, float) and value.is_integer() and "." not in token.text:
+        value = int(value)
+    elif isinstance(value, float) and value.is_integer() and end > i + 1:
+        value = int(value)  # "2.5k" is 2500
+    return value, first, end
 
 
 def extract_rules(text: str) -> list[Entity]:
-    """Every rule-based extractor but time (which is slow) and lookups (which are trained)."""
+    """Every rule-based extractor but time (bot.nlu.dates) and lookups (which are trained)."""
+    tokens = tokenize(text)
     return [
         *extract_emails(text),
         *extract_urls(text),
         *extract_phones(text),
-        *extract_amounts(text),
-        *extract_numbers(text),
+        *extract_amounts(text, tokens),
+        *extract_durations(text, tokens),
+        *extract_numbers(text, tokens),
     ]
 
 

@@ -29,6 +29,7 @@ from bot.nlu.classifier import TRAINERS, IntentClassifier
 from bot.nlu.dates import extract_time
 from bot.nlu.entities import extract_rules, merge_entities
 from bot.nlu.lookup import LookupExtractor
+from bot.nlu.tagger import TAGGER_VERSION, EntityTagger, without_overlaps
 from bot.nlu.text import normalise
 from bot.nlu.training_data import TrainingExample
 
@@ -59,11 +60,13 @@ class NluModel:
         lookup: LookupExtractor,
         *,
         languages: Sequence[str] = ("en",),
+        tagger: EntityTagger | None = None,
     ) -> None:
         self.classifier = classifier  # None when there was nothing to learn
         self.threshold = threshold
         self.lookup = lookup
         self.languages = tuple(languages)
+        self.tagger = tagger  # None when no example annotates an entity
 
     @property
     def intents(self) -> list[str]:
@@ -103,8 +106,11 @@ class NluModel:
         rules = merge_entities(extract_rules(text))
         hidden = [(e["start"], e["end"]) for e in rules if e["entity"] in _HIDDEN_FROM_DATES]
         times = self._times_between(text, hidden, timezone, now or datetime.now(UTC))
+        found = self.lookup.extract(text)
+        # A value the examples annotated beats the tagger's guess on the same words.
+        learned = without_overlaps(self.tagger.extract(text), found) if self.tagger else []
         # On a tie in length a trained lookup beats a rule: the examples said what it means.
-        return merge_entities(self.lookup.extract(text), times, rules)
+        return merge_entities(found, learned, times, rules)
 
     def _times_between(
         self, text: str, hidden: list[tuple[int, int]], timezone: str, now: datetime
@@ -150,9 +156,14 @@ class NluModel:
         return model
 
 
+def classifier_name(config: Mapping[str, Any]) -> str:
+    """The classifier ``nlu.classifier`` names, or the default (also for `train --report`)."""
+    return str(config.get("classifier", "tfidf"))
+
+
 def fit_nlu(examples: Sequence[TrainingExample], config: Mapping[str, Any]) -> NluModel:
     """Train a model now, without the cache."""
-    name = str(config.get("classifier", "tfidf"))
+    name = classifier_name(config)
     if name not in TRAINERS:
         raise NluConfigError(
             f"config.yml nlu.classifier: unknown classifier {name!r} (known: {sorted(TRAINERS)})"
@@ -176,7 +187,8 @@ def fit_nlu(examples: Sequence[TrainingExample], config: Mapping[str, Any]) -> N
     if isinstance(languages, str):
         languages = [languages]
     return NluModel(
-        classifier, threshold, LookupExtractor.from_examples(usable), languages=languages
+        classifier, threshold, LookupExtractor.from_examples(usable), languages=languages,
+        tagger=EntityTagger.fit(usable),
     )
 
 
@@ -193,13 +205,14 @@ def _configured_threshold(config: Mapping[str, Any]) -> float | None:
 
 # Keys of the `nlu` section that the dialogue engine reads; changing them needs no retraining.
 DIALOGUE_KEYS = frozenset({"timezone", "digression_threshold", "clarification_margin",
-                           "clarification_min"})
+                           "clarification_min", "record_names_refresh_seconds"})
 
 
 def cache_key(examples: Sequence[TrainingExample], config: Mapping[str, Any]) -> str:
     """sha256 of what the trained model depends on: examples, config, code and library versions."""
     payload = {
         "code": CODE_VERSION,
+        "tagger": TAGGER_VERSION,
         "libraries": [sklearn.__version__, numpy.__version__],
         "config": {key: value for key, value in config.items() if key not in DIALOGUE_KEYS},
         # Sorted, as training sorts them: file order does not change the model.

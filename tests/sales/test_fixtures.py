@@ -50,13 +50,16 @@ def test_an_unknown_kind_is_named_with_the_supported_ones(engine: Engine, write:
     with pytest.raises(DataImportError) as caught:
         load_fixtures(engine, path)
 
-    assert str(caught.value) == "org.yml: 'widgets' is not a kind; supported kinds: teams, users"
+    assert str(caught.value) == (
+        "org.yml: 'widgets' is not a kind; supported kinds: "
+        "teams, users, accounts, contacts, leads, lists, cadences"
+    )
     assert count(engine, User) == 0
 
 
 def test_a_kind_not_importable_yet_is_refused(engine: Engine, write: Write) -> None:
-    path = write("org.yml", "accounts:\n  - {name: Globex}\n")
-    with pytest.raises(DataImportError, match="'accounts' cannot be imported yet; supported"):
+    path = write("org.yml", "events:\n  - {name: Globex}\n")
+    with pytest.raises(DataImportError, match="'events' cannot be imported yet; supported"):
         load_fixtures(engine, path)
 
 
@@ -75,4 +78,6 @@ def test_an_empty_fixture_file_loads_nothing(engine: Engine, write: Write) -> No
 
 
 def test_kinds_are_in_dependency_order() -> None:
-    assert KINDS.index("teams") < KINDS.index("users")
+    # A kind refers only to kinds before it: a contact to its account, a list to its members.
+    order = ["teams", "users", "accounts", "contacts", "leads", "lists", "cadences"]
+    assert [kind for kind in KINDS if kind in order] == order

@@ -6,7 +6,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session
 
 from sales.data import DataImportError, import_file, import_records
 from sales.models import Team, User
@@ -246,3 +247,49 @@ def test_a_missing_file_and_an_unknown_kind_are_explained(engine: Engine, tmp_pa
         import_file(engine, "users", tmp_path / "nope.csv")
     with pytest.raises(DataImportError, match="cannot import 'widgets'; supported kinds: teams"):
         import_file(engine, "widgets", tmp_path / "nope.csv")
+
+
+def working_hours(engine: Engine) -> dict[str, str]:
+    with Session(engine) as session:
+        return {user.email: user.working_hours for user in session.scalars(select(User))}
+
+
+def test_working_hours_are_imported_normalised_and_default_to_nine_to_five(
+    engine: Engine, write: Write
+) -> None:
+    path = write(
+        "users.csv",
+        "email,name,timezone,working_hours\n"
+        "sam@acme.example,Sam,America/Los_Angeles,8:30-17:30\n"
+        "kim@acme.example,Kim,Europe/Paris,\n",
+    )
+    import_file(engine, "users", path)
+    assert working_hours(engine) == {
+        "sam@acme.example": "08:30-17:30",
+        "kim@acme.example": "09:00-17:00",
+    }
+
+    import_records(
+        engine, "users", [{"email": "kim@acme.example", "working_hours": "10:00-18:00"}], "fix"
+    )
+    assert working_hours(engine)["kim@acme.example"] == "10:00-18:00"
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("9-5", "expected hours like 09:00-17:00, got '9-5'"),
+        ("17:00-09:00", "the day must start before it ends, got '17:00-09:00'"),
+        ("09:00-24:30", "expected hours like 09:00-17:00, got '09:00-24:30'"),
+    ],
+)
+def test_bad_working_hours_are_named(engine: Engine, value: str, message: str) -> None:
+    with pytest.raises(DataImportError) as caught:
+        import_records(
+            engine,
+            "users",
+            [{"email": "sam@acme.example", "name": "Sam", "working_hours": value}],
+            "org",
+        )
+    assert str(caught.value) == f"org row 1, field 'working_hours': {message}"
+    assert count(engine, User) == 0

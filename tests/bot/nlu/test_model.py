@@ -141,7 +141,7 @@ def test_parse_returns_entities_from_every_extractor(toy_model):
     assert [(e["entity"], e["value"]) for e in parsed["entities"]] == [
         ("account", "Acme Corporation"),
         ("time", "2024-01-16T15:00:00-05:00"),
-        ("phone", "5551234567"),
+        ("phone", "+15551234567"),
         ("email", "jane@acme.example"),
     ]
 

@@ -1,0 +1,175 @@
+"""The first step of every cadence flow, and the question "which cadence?".
+
+``action_cadence_understand`` reads the message that started the flow against the names in the
+database (actions/cadence_text.py) and fills what it says: cadence, targets, saved list,
+assignee, call result. Entities the NLU found fill in what the text reading missed. A cadence
+name that does not exist, or one that takes no new targets, is said at once and left empty, so
+the flow asks for it with buttons of the cadences that fit.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa_sdk import Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from actions.cadence_chat import (
+    ALL_CADENCES,
+    REQUEST_SLOTS,
+    CadenceAction,
+    Events,
+    cadence_button,
+    targets_of,
+)
+from actions.cadence_text import CadenceRequest, Known, KnownUser, understand
+from sales.cadence_changes import live_enrollments
+from sales.cadence_enroll import check_open
+from sales.cadence_models import Cadence
+from sales.cadence_targets import TargetResolver
+from sales.cadences import CadenceError, find_cadence
+from sales.models import User
+from sales.prospects import SavedList
+
+# Flows that act on the cadences a target is already in; "all of them" is an answer there.
+ON_TARGETS_CADENCES = ("remove_from_cadence", "pause_cadence", "resume_cadence", "reassign_cadence")
+PEOPLE_ENTITIES = ("lead", "contact")
+MAX_BUTTONS = 8
+QUESTIONS = {
+    "enroll_in_cadence": "Into which cadence?",
+    "remove_from_cadence": "From which cadence?",
+    "pause_cadence": "In which cadence should I pause them?",
+    "resume_cadence": "In which cadence should I resume them?",
+    "reassign_cadence": "In which cadence should I reassign them?",
+}
+
+
+def current_flow(tracker: Tracker) -> str:
+    """The user flow the action runs in (the top frame that is not a repair pattern)."""
+    for frame in reversed(tracker.stack or []):
+        flow_id = str(frame.get("flow_id") or "")
+        if flow_id and not flow_id.startswith("pattern_"):
+            return flow_id
+    return ""
+
+
+class ActionCadenceUnderstand(CadenceAction):
+    def name(self) -> str:
+        return "action_cadence_understand"
+
+    def act(
+        self, session: Session, actor: User, dispatcher: CollectingDispatcher, tracker: Tracker
+    ) -> Events:
+        flow = current_flow(tracker)
+        text = str(tracker.latest_message.get("text") or "")
+        request = CadenceRequest() if text.startswith("/") else understand(
+            text, flow, known_names(session)
+        )
+        self.add_entities(request, tracker)
+        request.cadence = self.checked_cadence(session, request.cadence, flow, dispatcher)
+        if request.cadence is None and request.all_cadences and flow in ON_TARGETS_CADENCES:
+            request.cadence = ALL_CADENCES
+        if request.cadence is None and flow in ON_TARGETS_CADENCES:
+            request.cadence = only_cadence(session, request)
+        values: dict[str, Any] = {
+            "cadence_name": request.cadence,
+            "cadence_targets": request.targets_text,
+            "cadence_assignee": request.assignee,
+            "cadence_call_result": request.call_result,
+            "cadence_next": "ask",
+        }
+        return [SlotSet(name, values.get(name)) for name in REQUEST_SLOTS]
+
+    @staticmethod
+    def add_entities(request: CadenceRequest, tracker: Tracker) -> None:
+        """What the NLU's entities know that the reading of the text did not find."""
+        entities = tracker.latest_message.get("entities") or []
+        if request.cadence is None:
+            request.cadence = tracker.get_slot("cadence_name") or next(
+                (str(e["value"]) for e in entities if e.get("entity") == "cadence"), None
+            )
+        if not request.targets and request.list_name is None:
+            request.targets = [
+                str(e["value"]) for e in entities if e.get("entity") in PEOPLE_ENTITIES
+            ]
+            request.list_name = next(
+                (str(e["value"]) for e in entities if e.get("entity") == "list"), None
+            )
+
+    @staticmethod
+    def checked_cadence(
+        session: Session, name: str | None, flow: str, dispatcher: CollectingDispatcher
+    ) -> str | None:
+        """The cadence's own name, or ``None`` (said why) so that the flow asks for one."""
+        if name is None:
+            return None
+        try:
+            cadence = find_cadence(session, name)
+            if flow == "enroll_in_cadence":
+                check_open(cadence)
+        except CadenceError as error:
+            dispatcher.utter_message(text=error.message)
+            return None
+        return cadence.name
+
+
+def known_names(session: Session) -> Known:
+    return Known(
+        cadences=list(session.scalars(select(Cadence.name))),
+        lists=list(session.scalars(select(SavedList.name))),
+        users=[
+            KnownUser(email, name)
+            for email, name in session.execute(select(User.email, User.name)).tuples()
+        ],
+    )
+
+
+def only_cadence(session: Session, request: CadenceRequest) -> str | None:
+    """The one cadence the named targets are in, when there is exactly one: no need to ask."""
+    if not request.targets or request.list_name:
+        return None
+    names = set(targets_cadences(session, request.targets))
+    return names.pop() if len(names) == 1 else None
+
+
+def targets_cadences(session: Session, targets: list[str]) -> list[str]:
+    """Names of the cadences the targets are active or paused in, in enrolment order."""
+    resolved = TargetResolver(session).resolve(targets)
+    names = [
+        enrollment.cadence.name
+        for target in resolved.targets
+        for enrollment in live_enrollments(session, target)
+    ]
+    return list(dict.fromkeys(names))
+
+
+class ActionAskCadenceName(CadenceAction):
+    """Asks which cadence, with buttons of those that fit the request."""
+
+    def name(self) -> str:
+        return "action_ask_cadence_name"
+
+    def act(
+        self, session: Session, actor: User, dispatcher: CollectingDispatcher, tracker: Tracker
+    ) -> Events:
+        flow = current_flow(tracker)
+        names: list[str] = []
+        if flow in ON_TARGETS_CADENCES:
+            list_name, targets = targets_of(tracker)
+            names = targets_cadences(session, targets) if targets and not list_name else []
+        if not names:  # only active cadences take targets and have work worth asking about
+            query = select(Cadence.name).where(Cadence.status == "active")
+            names = list(session.scalars(query.order_by(Cadence.name)))
+        buttons = [cadence_button(name) for name in names[:MAX_BUTTONS]]
+        if flow in ON_TARGETS_CADENCES and len(names) > 1:
+            buttons.append({"title": "All of them",
+                            "payload": f"/SetSlots(cadence_name={ALL_CADENCES})"})
+        question = QUESTIONS.get(flow, "Which cadence?")
+        if not buttons:
+            question += " There are no active cadences yet."
+        dispatcher.utter_message(text=question, buttons=buttons)
+        return []
+

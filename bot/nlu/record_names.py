@@ -1,0 +1,127 @@
+"""Keeps the record-name extractor in step with the database, without a restart.
+
+The names come from the data plugin (config.yml ``data.module``), which the bot reaches by name
+and asks ``record_names(engine)``. They are read when first needed and then at most every
+``nlu.record_names_refresh_seconds`` (default 30), inside the turn that finds them stale: a
+turn a few seconds after an import sees the new records, and a quiet bot asks nothing. A
+failed read is logged and the names read before are kept: a database hiccup must never break a
+turn. While one turn reads, concurrent turns use the names they have instead of waiting.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
+
+from sqlalchemy import Engine
+
+from bot.config import ConfigError
+from bot.nlu.records import Entity, NameSpec, RecordNameExtractor
+
+log = logging.getLogger(__name__)
+
+DEFAULT_REFRESH_SECONDS = 30.0
+NameLoader = Callable[[], Mapping[str, Iterable[NameSpec]]]
+
+
+class RecordNames:
+    """The current ``RecordNameExtractor`` for one database, re-read when it is due."""
+
+    def __init__(
+        self,
+        load: NameLoader,
+        *,
+        refresh_seconds: float = DEFAULT_REFRESH_SECONDS,
+        common_words: Iterable[str] = (),
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.load = load
+        self.refresh_seconds = refresh_seconds
+        self.common_words = frozenset(common_words)
+        self.clock = clock
+        self.extractor: RecordNameExtractor | None = None
+        self._names: dict[str, list[NameSpec]] | None = None
+        self._checked_at: float | None = None
+        self._lock = threading.Lock()
+
+    def extract(self, text: str) -> list[Entity]:
+        """Record names in ``text``, by the names as fresh as the refresh interval allows."""
+        extractor = self.current()
+        return extractor.extract(text) if extractor is not None else []
+
+    def current(self) -> RecordNameExtractor | None:
+        checked_at = self._checked_at
+        due = checked_at is None or self.clock() - checked_at >= self.refresh_seconds
+        # The first read waits for the names; later ones let other turns go on meanwhile.
+        if due and self._lock.acquire(blocking=checked_at is None):
+            try:
+                if self._checked_at == checked_at:  # nobody refreshed while we waited
+                    self.refresh()
+            finally:
+                self._lock.release()
+        return self.extractor
+
+    def refresh(self) -> None:
+        """Read the names now; rebuild the index only when they changed."""
+        self._checked_at = self.clock()
+        try:
+            names = {kind: list(specs) for kind, specs in self.load().items()}
+        except Exception:  # whatever the database or the plugin raises, the turn goes on
+            log.warning("could not read record names; keeping the previous ones", exc_info=True)
+            return
+        if names != self._names:
+            self.extractor = RecordNameExtractor(names, self.common_words)
+            self._names = names
+            log.info("record names: %d records", len(self.extractor))
+
+
+def plugin_loader(module_name: str, engine: Engine) -> NameLoader | None:
+    """``record_names(engine)`` of the data plugin named ``module_name``, if it has one."""
+    try:
+        plugin = importlib.import_module(module_name)
+    except ImportError:
+        log.warning("data.module %s cannot be imported; no record names", module_name,
+                    exc_info=True)
+        return None
+    record_names: Any = getattr(plugin, "record_names", None)
+    if not callable(record_names):
+        log.info("data.module %s has no record_names(engine); no record names", module_name)
+        return None
+
+    def load() -> Mapping[str, Iterable[NameSpec]]:
+        names: Mapping[str, Iterable[NameSpec]] = record_names(engine)
+        return names
+
+    return load
+
+
+def refresh_seconds(nlu_config: Mapping[str, Any]) -> float:
+    """``nlu.record_names_refresh_seconds``, checked: a clear message names the key."""
+    value = nlu_config.get("record_names_refresh_seconds", DEFAULT_REFRESH_SECONDS)
+    if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+        raise ConfigError(
+            "config.yml nlu.record_names_refresh_seconds: expected a number of seconds >= 0,"
+            f" got {value!r}"
+        )
+    return float(value)
+
+
+def record_names_for(
+    data_module: str | None,
+    engine: Engine,
+    nlu_config: Mapping[str, Any],
+    common_words: Iterable[str] = (),
+) -> RecordNames | None:
+    """The record names of the database behind ``engine``; None without a data plugin."""
+    if not data_module:
+        return None
+    load = plugin_loader(data_module, engine)
+    if load is None:
+        return None
+    return RecordNames(
+        load, refresh_seconds=refresh_seconds(nlu_config), common_words=common_words
+    )
