@@ -29,6 +29,7 @@ from actions.cadence_text import CadenceRequest, Known, KnownUser, understand
 from sales.cadence_changes import live_enrollments
 from sales.cadence_enroll import check_open
 from sales.cadence_models import Cadence
+from sales.cadence_results import join_names
 from sales.cadence_targets import TargetResolver
 from sales.cadences import CadenceError, find_cadence
 from sales.models import User
@@ -73,7 +74,14 @@ class ActionCadenceUnderstand(CadenceAction):
         if request.cadence is None and request.all_cadences and flow in ON_TARGETS_CADENCES:
             request.cadence = ALL_CADENCES
         if request.cadence is None and flow in ON_TARGETS_CADENCES:
-            request.cadence = only_cadence(session, request)
+            found = targets_cadences(session, request.targets) if plain(request) else None
+            if found == []:  # nothing to choose from: say so rather than ask
+                verb = "is" if len(request.targets) == 1 else "are"
+                who = join_names(request.targets)
+                dispatcher.utter_message(text=f"{who} {verb} not in any cadence.")
+                return [SlotSet(name, "stop" if name == "cadence_next" else None)
+                        for name in REQUEST_SLOTS]
+            request.cadence = found[0] if found and len(found) == 1 else None
         values: dict[str, Any] = {
             "cadence_name": request.cadence,
             "cadence_targets": request.targets_text,
@@ -127,17 +135,17 @@ def known_names(session: Session) -> Known:
     )
 
 
-def only_cadence(session: Session, request: CadenceRequest) -> str | None:
-    """The one cadence the named targets are in, when there is exactly one: no need to ask."""
-    if not request.targets or request.list_name:
-        return None
-    names = set(targets_cadences(session, request.targets))
-    return names.pop() if len(names) == 1 else None
+def plain(request: CadenceRequest) -> bool:
+    """The request names people (no saved list), so their cadences can be looked up."""
+    return bool(request.targets) and request.list_name is None
 
 
-def targets_cadences(session: Session, targets: list[str]) -> list[str]:
-    """Names of the cadences the targets are active or paused in, in enrolment order."""
+def targets_cadences(session: Session, targets: list[str]) -> list[str] | None:
+    """Names of the cadences the targets are active or paused in, in enrolment order;
+    ``None`` when a target is not known (the action that acts will say so)."""
     resolved = TargetResolver(session).resolve(targets)
+    if resolved.refused:
+        return None
     names = [
         enrollment.cadence.name
         for target in resolved.targets
@@ -156,17 +164,18 @@ class ActionAskCadenceName(CadenceAction):
         self, session: Session, actor: User, dispatcher: CollectingDispatcher, tracker: Tracker
     ) -> Events:
         flow = current_flow(tracker)
-        names: list[str] = []
+        names: list[str] | None = None
         if flow in ON_TARGETS_CADENCES:
             list_name, targets = targets_of(tracker)
-            names = targets_cadences(session, targets) if targets and not list_name else []
+            names = targets_cadences(session, targets) if targets and not list_name else None
+        buttons = [cadence_button(name) for name in (names or [])[:MAX_BUTTONS]]
+        if names and len(names) > 1:  # the cadences these people are in: "all" means them
+            buttons.append({"title": "All of them",
+                            "payload": f"/SetSlots(cadence_name={ALL_CADENCES})"})
         if not names:  # only active cadences take targets and have work worth asking about
             query = select(Cadence.name).where(Cadence.status == "active")
             names = list(session.scalars(query.order_by(Cadence.name)))
-        buttons = [cadence_button(name) for name in names[:MAX_BUTTONS]]
-        if flow in ON_TARGETS_CADENCES and len(names) > 1:
-            buttons.append({"title": "All of them",
-                            "payload": f"/SetSlots(cadence_name={ALL_CADENCES})"})
+            buttons = [cadence_button(name) for name in names[:MAX_BUTTONS]]
         question = QUESTIONS.get(flow, "Which cadence?")
         if not buttons:
             question += " There are no active cadences yet."

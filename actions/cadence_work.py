@@ -122,10 +122,14 @@ class ActionCadenceLogCall(_StepAction):
         return "action_cadence_log_call"
 
     def work(self, session: Session, actor: User, target: str, tracker: Tracker) -> StepOutcome:
-        return log_call_result(
-            session, actor=actor, target=target, cadence_name=cadence_of(tracker),
-            result=str(slot_text(tracker, "cadence_call_result")),
+        result = str(slot_text(tracker, "cadence_call_result"))
+        outcome = log_call_result(
+            session, actor=actor, target=target, cadence_name=cadence_of(tracker), result=result,
         )  # fmt: skip
+        # Say the result as understood: "left a voicemail" was read, not just a step ticked.
+        heard = result.replace("_", " ").capitalize()
+        outcome.summary = f"Logged the call with {outcome.target}: {heard}. {outcome.summary}"
+        return outcome
 
 
 def due_task(session: Session, target: str, cadence_name: str | None) -> StepTask:

@@ -11,7 +11,7 @@ import os
 import sys
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from types import ModuleType
 from typing import Annotated, Any
@@ -27,6 +27,8 @@ app = typer.Typer(
 )
 db_app = typer.Typer(no_args_is_help=True, help="Database schema.")
 app.add_typer(db_app, name="db")
+jobs_app = typer.Typer(no_args_is_help=True, help="Periodic jobs (config.yml jobs.tasks).")
+app.add_typer(jobs_app, name="jobs")
 
 ConfigOption = Annotated[Path, typer.Option("--config", "-c", help="Path to config.yml.")]
 DEFAULT_CONFIG = Path("config.yml")
@@ -162,6 +164,42 @@ def db_upgrade(config_path: ConfigOption = DEFAULT_CONFIG) -> None:
         typer.echo("Database is up to date.")
 
 
+@jobs_app.command("run-once")
+def jobs_run_once(config_path: ConfigOption = DEFAULT_CONFIG) -> None:
+    """Run every configured job once (for cron, with jobs.runner: none); fails if one fails."""
+    with reported_errors():
+        from bot.jobs import load_jobs, run_jobs_once
+        from bot.migrate import upgrade
+
+        config = configure(config_path)
+        upgrade(config)
+        results = run_jobs_once(config, load_jobs(config))
+        for result in results:
+            typer.echo(str(result))
+        failed = [result.name for result in results if not result.ok]
+        if failed:
+            raise CommandError(f"{len(failed)} job(s) failed: {', '.join(failed)}")
+
+
+@jobs_app.command("run")
+def jobs_run(config_path: ConfigOption = DEFAULT_CONFIG) -> None:
+    """Run the configured jobs every jobs.interval_seconds until interrupted (a worker)."""
+    with reported_errors():
+        import asyncio
+
+        from bot.jobs import JobRunner, jobs_settings, load_jobs
+        from bot.migrate import upgrade
+
+        config = configure(config_path)
+        upgrade(config)
+        settings = jobs_settings(config)
+        runner = JobRunner(config, load_jobs(config, settings), settings.interval_seconds)
+        typer.echo(f"Running {len(runner.jobs)} job(s) every {settings.interval_seconds:g}s "
+                   "(Ctrl+C stops).")
+        with suppress(KeyboardInterrupt):  # Ctrl+C is how a worker is stopped
+            asyncio.run(runner.run(asyncio.Event()))
+
+
 @app.command("import")
 def import_(
     kind: Annotated[str, typer.Argument(help="users, teams, ... or fixtures")],
@@ -222,10 +260,13 @@ def shell(
 ) -> None:
     """Chat with the assistant in the terminal."""
     with reported_errors():
+        from bot.jobs import jobs_in_thread, runner_for
         from bot.shell import run_shell
 
         config = configure(config_path)
-        run_shell(load_agent(config), user=as_user, channel=channel)
+        agent = load_agent(config)
+        with jobs_in_thread(runner_for(config)):
+            run_shell(agent, user=as_user, channel=channel)
 
 
 @app.command("test")

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from sales.cadence_access import Access
 from sales.cadence_enroll import LIVE_STATES, MAX_TARGETS, refusal_clauses
-from sales.cadence_flow import cancel_outbox, due_in_hours, due_tasks, end, reschedule
+from sales.cadence_flow import due_in_hours, due_tasks, end, recall_unsent, reschedule
 from sales.cadence_models import DISPOSITIONS, Cadence, Enrollment
 from sales.cadence_requests import run_once
 from sales.cadence_results import (
@@ -108,8 +108,9 @@ def pause(
     changed = [e for e in enrollments if e.state == "active"]
     for enrollment in changed:
         enrollment.state, enrollment.paused_at = "paused", moment
+        recall_unsent(session, enrollment)  # held back, sent after resuming
         for task in due_tasks(enrollment):
-            reschedule(session, task, task.due_at)  # drops a queued email, keeps the date
+            reschedule(session, task, task.due_at)  # drops a failed email, keeps the date
     already = [e.cadence.name for e in enrollments if e.state == "paused" and e not in changed]
     return _change("paused", found, changed, refused, already, moment, actor)
 
@@ -173,10 +174,9 @@ def reassign(
 
 
 def _hand_over(session: Session, enrollment: Enrollment, user: User, now: datetime) -> None:
-    previous = enrollment.assignee_id
+    recall_unsent(session, enrollment, sender_id=enrollment.assignee_id)
     enrollment.assignee = user
     for task in due_tasks(enrollment):
-        cancel_outbox(session, [task], sender_id=previous)
         reschedule(session, task, due_in_hours(enrollment, now, 0))
 
 

@@ -34,6 +34,7 @@ from sales.cadence_flow import (
     due_tasks,
     end,
     following_step,
+    last_finished,
     normal_event,
     start_step,
 )
@@ -207,7 +208,7 @@ def _react(session: Session, enrollment: Enrollment, event: str, now: datetime) 
 
 
 def _fill_disposition(enrollment: Enrollment, event: str) -> str | None:
-    last = _last_finished(enrollment)
+    last = last_finished(enrollment)
     disposition = EMAIL_DISPOSITIONS.get(event)
     if last is None or last.step.type != "email" or disposition is None:
         return None
@@ -221,7 +222,7 @@ def _fill_disposition(enrollment: Enrollment, event: str) -> str | None:
 def _follow_listener(
     session: Session, enrollment: Enrollment, event: str, now: datetime
 ) -> str | None:
-    email_task = _last_finished(enrollment)
+    email_task = last_finished(enrollment)
     if email_task is None or email_task.step.type != "email" or email_task.completed_at is None:
         return None
     where = branch(email_task.step, event)
@@ -241,11 +242,6 @@ def _follow_listener(
         cancel_task(session, task)
     start_step(session, enrollment, step, max(not_before, due_at(enrollment, step, now)))
     return f"moved to {step.name} in {cadence}"
-
-
-def _last_finished(enrollment: Enrollment) -> StepTask | None:
-    finished = [task for task in enrollment.tasks if task.state in ("completed", "skipped")]
-    return max(finished, key=lambda task: (task.completed_at or task.due_at, task.id), default=None)
 
 
 def _seen_before(session: Session, enrollment: Enrollment, event: str, since: datetime) -> bool:

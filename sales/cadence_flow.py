@@ -117,18 +117,40 @@ def due_tasks(enrollment: Enrollment) -> list[StepTask]:
     return [task for task in enrollment.tasks if task.state == "due"]
 
 
-def cancel_outbox(session: Session, tasks: list[StepTask], sender_id: int | None = None) -> int:
+def cancel_outbox(
+    session: Session, tasks: list[StepTask], sender_id: int | None = None
+) -> list[OutboxEmail]:
     """Cancel the queued emails of ``tasks`` (only ``sender_id``'s when given)."""
     ids = [task.id for task in tasks if task.id is not None]
     if not ids:
-        return 0
+        return []
     query = select(OutboxEmail).where(OutboxEmail.task_id.in_(ids), OutboxEmail.status == "queued")
     if sender_id is not None:
         query = query.where(OutboxEmail.sender_id == sender_id)
     emails = list(session.scalars(query))
     for email in emails:
         email.status = "cancelled"
-    return len(emails)
+    return emails
+
+
+def recall_unsent(session: Session, enrollment: Enrollment, sender_id: int | None = None) -> None:
+    """Cancel the enrollment's emails still waiting in the outbox (``sender_id``'s only when
+    given). The email job completes an automated step when it queues the email, so a cancelled
+    email's step is made due again, at its old time, when the target has not moved past it:
+    "the draft is deleted and the step returns to active" (spec L3563)."""
+    session.flush()
+    cancelled = {email.task_id for email in cancel_outbox(session, enrollment.tasks, sender_id)}
+    last = last_finished(enrollment)
+    if last is None or last.id not in cancelled or last.state != "completed":
+        return
+    for task in due_tasks(enrollment):
+        cancel_task(session, task)
+    start_step(session, enrollment, last.step, last.due_at)
+
+
+def last_finished(enrollment: Enrollment) -> StepTask | None:
+    finished = [task for task in enrollment.tasks if task.state in ("completed", "skipped")]
+    return max(finished, key=lambda task: (task.completed_at or task.due_at, task.id), default=None)
 
 
 def cancel_task(session: Session, task: StepTask) -> None:
@@ -158,10 +180,13 @@ def end(
     disposition: str | None,
     now: datetime,
 ) -> None:
-    """Complete or exit: no due task and no queued email is left behind."""
+    """Complete or exit: no due task is left behind, and on exit no unsent email either.
+    (Completing keeps the last step's email: it was queued as that step was completed.)"""
     session.flush()  # tasks created in this session need their ids to find their emails
     for task in due_tasks(enrollment):
         cancel_task(session, task)
+    if state == "exited":
+        cancel_outbox(session, enrollment.tasks)
     enrollment.state = state
     enrollment.end_reason = reason
     enrollment.disposition = disposition

@@ -1,9 +1,10 @@
-"""Reading cadences: who is in one, what is due today, how a cadence is doing, a target's cadences.
+"""Reading cadences: what is due today (the work queue) and who is in a cadence.
 
 "What's due today" is the incumbent's work queue (spec/se.md §1.13): a rep's due steps whose
 due time falls before the end of their local day (overdue ones included), grouped by cadence
 then step; within a step, leads by score, highest first, then everyone else by name (last name,
-then first name); at most 2,000 items. Automated emails are the system's work and are left out.
+then first name); at most 2,000 items. Automated emails are the system's work and are left out,
+unless the email job could not render one (its outbox row failed): then a person must act.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from collections import Counter
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, false, or_, select
+from sqlalchemy import ColumnElement, Select, exists, false, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from sales.cadence_access import Access
@@ -21,6 +22,7 @@ from sales.cadence_models import (
     Cadence,
     CadenceStep,
     Enrollment,
+    OutboxEmail,
     StepTask,
 )
 from sales.cadence_results import (
@@ -40,6 +42,10 @@ from sales.schedule import local_day_bounds
 
 WORK_QUEUE_LIMIT = 2000  # spec §1.9
 LINES_SHOWN = 50  # members listed in a chat message before "and N more"
+
+
+# An automated email that could not be rendered stays due for a person to deal with.
+_email_failed = exists().where(OutboxEmail.task_id == StepTask.id, OutboxEmail.status == "failed")
 
 
 def due_today(session: Session, user: User, now: datetime | None = None) -> DueToday:
@@ -72,7 +78,7 @@ def due_today(session: Session, user: User, now: datetime | None = None) -> DueT
             Enrollment.state == "active",
             StepTask.state == "due",
             StepTask.due_at < day_end,
-            CadenceStep.automated == false(),
+            or_(CadenceStep.automated == false(), _email_failed),
         )
     )
     buckets: dict[tuple[str, int], tuple[DueGroup, list[tuple[Any, DueItem]]]] = {}

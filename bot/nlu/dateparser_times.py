@@ -25,7 +25,9 @@ def search_other_languages(
     local_now: datetime,
     taken: Sequence[dict[str, Any]],
 ) -> list[dict[str, Any]]:
-    """``time`` entities dateparser finds in ``text``, except where ``taken`` already has one."""
+    """``time`` entities dateparser finds in ``text``. One that overlaps an entity of ``taken``
+    without containing it is dropped; one that contains ``taken`` ones replaces them (the
+    caller drops them): "mañana a las 3pm" beats the English grammar's "3pm"."""
     from dateparser.search import search_dates  # slow to import: only such configs pay
 
     zone = ZoneInfo(timezone)
@@ -43,10 +45,15 @@ def search_other_languages(
         if span is None:
             continue
         cursor = span[1]
-        if any(span[0] < other["end"] and other["start"] < span[1] for other in taken):
+        overlapping = [other for other in taken
+                       if span[0] < other["end"] and other["start"] < span[1]]
+        if any(other["start"] < span[0] or other["end"] > span[1] for other in overlapping):
             continue
         value = _localise(moment, timezone, zone).replace(microsecond=0)
-        grain = "day" if (value.hour, value.minute) == (0, 0) else "minute"
+        grain = "minute"
+        if value.time() == local_now.time().replace(microsecond=0):
+            # dateparser gives a day ("mañana") the time of day of now.
+            value, grain = value.replace(hour=0, minute=0, second=0), "day"
         entities.append({
             "entity": "time", "value": value.isoformat(), "start": span[0], "end": span[1],
             "extractor": EXTRACTOR,

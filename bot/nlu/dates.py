@@ -106,8 +106,11 @@ def extract_time(
     if others:
         from bot.nlu.dateparser_times import search_other_languages
 
-        entities += search_other_languages(text, others, timezone, local_now, entities)
-        entities.sort(key=lambda entity: entity["start"])
+        extra = search_other_languages(text, others, timezone, local_now, entities)
+        entities = [entity for entity in entities if not any(
+            other["start"] <= entity["start"] and entity["end"] <= other["end"] for other in extra
+        )]
+        entities = sorted(entities + extra, key=lambda entity: entity["start"])
     return entities
 
 

@@ -12,6 +12,7 @@ A duration that places a moment in time is a time, not a duration: "in two weeks
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -37,6 +38,8 @@ _GLUED_UNITS = {"h": "hour"}
 # Words before or after a duration that make it a point in time ("in two weeks").
 RELATIVE_BEFORE = frozenset({"in", "within", "next", "past", "last", "coming"})
 RELATIVE_AFTER = frozenset({"ago", "later", "earlier", "from", "before", "after", "old"})
+_MIGHT_HOLD_UNIT = re.compile(
+    rf"\b(?:{'|'.join(UNIT_WORDS)})\b|\d\s?h\b|\b(?:half|quarter)\b", re.IGNORECASE)
 # "twice a day", "once a week": a rate, not a length of time.
 _RATE_WORDS = frozenset({"once", "twice", "thrice", "times", "per"})
 
@@ -137,6 +140,8 @@ def is_relative(tokens: list[Token], start: int, end: int) -> bool:
 
 def extract_durations(text: str, tokens: list[Token] | None = None) -> list[dict[str, Any]]:
     """``duration`` entities in ``text`` (see the module docstring for what counts)."""
+    if not _MIGHT_HOLD_UNIT.search(text):
+        return []
     tokens = tokenize(text) if tokens is None else tokens
     found: list[dict[str, Any]] = []
     i = 0

@@ -34,13 +34,14 @@ _MONEY = re.compile(
     rf"|(?<![\w.$€£¥₹]){_AMOUNT.format(n=4)}(?P<scale4>mm|m|bn)\b)",
     re.IGNORECASE,
 )
-_CODE_WORD = re.compile(rf"(?:{_CODES}|{_WORD_CURRENCY})", re.IGNORECASE)
+_CODE_WORD = re.compile(rf"\b(?:{_CODES}|{_WORD_CURRENCY})\b", re.IGNORECASE)
 
 
 def extract_amounts(text: str, tokens: list[Token] | None = None) -> list[dict[str, Any]]:
     """``amount_of_money`` entities, in text order."""
     found = [_from_match(match) for match in _MONEY.finditer(text)]
-    found += _spelled_amounts(tokens if tokens is not None else tokenize(text), found)
+    if _CODE_WORD.search(text):  # only then can number words be money
+        found += _spelled_amounts(tokens if tokens is not None else tokenize(text), found)
     return sorted(found, key=lambda entity: entity["start"])
 
 
@@ -76,7 +77,7 @@ def _spelled_amounts(tokens: list[Token], taken: list[dict[str, Any]]) -> list[d
         if not token.is_word or any(e["start"] <= token.start < e["end"] for e in taken + found):
             continue
         read = read_number(tokens, i)
-        if read is None or not _CODE_WORD.fullmatch(text_at(tokens, read[1])):
+        if read is None or not _CODE_WORD.fullmatch(text_at(tokens, read[1])):  # "five euros"
             continue
         currency = tokens[read[1]]
         found.append(_entity(float(read[0]), currency_of_word(currency.text), token.start,

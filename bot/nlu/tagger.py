@@ -31,7 +31,7 @@ from bot.nlu.training_data import EntitySpan, TrainingExample
 EXTRACTOR = "LearnedEntityExtractor"
 OUTSIDE = "O"
 MIN_CONFIDENCE = 0.5
-C = 1.0
+C = 5.0  # few examples: weak regularisation finds names (no false ones on CLINC150 val)
 SEED = 0
 # Part of the NLU cache key: bump when features or training change, so old models retrain.
 TAGGER_VERSION = "bio-logreg-1"

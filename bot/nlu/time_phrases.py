@@ -410,7 +410,7 @@ class TimePhrases:
                 span = (_midnight(moved), self.wall_now)
             return Moment(span[0], duration.unit, span[1]), end
         delta = timedelta(seconds=duration.seconds)
-        edges = sorted((self.now, self.now + direction * delta))
+        edges = sorted((self.now, self._elapsed_from_now(direction * delta)))
         return Moment(edges[0], "minute", edges[1]), end
 
     def _elapsed(self, i: int) -> tuple[Moment, int] | None:
@@ -429,8 +429,12 @@ class TimePhrases:
             sign, j = 1, j + (1 if self.word(j) == "later" else 2)
         else:
             return None
-        moment = (self.now + sign * timedelta(seconds=duration.seconds)).replace(microsecond=0)
-        return Moment(moment, "minute"), j
+        moment = self._elapsed_from_now(sign * timedelta(seconds=duration.seconds))
+        return Moment(moment.replace(microsecond=0), "minute"), j
+
+    def _elapsed_from_now(self, delta: timedelta) -> datetime:
+        """Aware arithmetic in one zone moves the wall clock; elapsed time is counted in UTC."""
+        return (self.now.astimezone(UTC) + delta).astimezone(self.now.tzinfo)
 
 
 def _share_meridiem(start: Clock, end: Clock) -> Clock:

@@ -7,7 +7,7 @@ The time grammar, durations and numbers all read the same tokens, so "twenty fiv
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 
 # A number keeps its separators ("1,200", "2.5", "10:30", "20.03.2024"); "a.m." and "o'clock"
 # stay whole so the grammar sees one word; any other character is a token of its own.
@@ -15,8 +15,7 @@ _TOKEN = re.compile(r"\d+(?:[.,:]\d+)*|[ap]\.m\.?|o'clock|[^\W\d_]+|\S", re.IGNO
 _PLAIN_NUMBER = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?")
 
 
-@dataclass(frozen=True, slots=True)
-class Token:
+class Token(NamedTuple):  # a tuple: messages are tokenised on every turn, so creation is hot
     text: str  # lower-cased
     raw: str
     start: int

@@ -18,7 +18,6 @@ from sqlalchemy.orm import Session
 
 import sales.data  # noqa: F401  (registers every model in the metadata)
 from bot.db import make_engine
-
 from sales.cadence_models import Cadence, CadenceStep, Enrollment, OutboxEmail, StepTask
 from sales.models import Base, Team, User
 from sales.prospects import Account, Contact, Lead, ListMember, SavedList
@@ -76,12 +75,16 @@ class Org:
             automated = bool(rest and rest[0])
             cadence.steps.append(
                 CadenceStep(
-                    position=position, type=kind, name=step_name, delay_minutes=delay,
-                    branches=branches, automated=automated,
+                    position=position,
+                    type=kind,
+                    name=step_name,
+                    delay_minutes=delay,
+                    branches=branches,
+                    automated=automated,
                     subject="Hello" if automated else None,
                     template="Hi {{Recipient.FirstName}}" if automated else None,
                 )
-            )  # fmt: skip
+            )
         self.session.add(cadence)
         self.session.flush()
         return cadence
@@ -119,9 +122,7 @@ def enrollments(session: Session, **where: Any) -> list[Enrollment]:
 
 def due(session: Session, enrollment: Enrollment) -> list[StepTask]:
     session.flush()
-    query = select(StepTask).where(
-        StepTask.enrollment_id == enrollment.id, StepTask.state == "due"
-    )
+    query = select(StepTask).where(StepTask.enrollment_id == enrollment.id, StepTask.state == "due")
     return list(session.scalars(query))
 
 

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from sales.cadence_models import CadenceOperation, Enrollment
+from sales.cadence_jobs import run_due_work
+from sales.cadence_models import CadenceOperation, Enrollment, OutboxEmail
 from sales.cadences import (
     CadenceError,
     due_automated_emails,
@@ -20,10 +21,19 @@ from sales.cadences import (
     remove,
     resume,
 )
-from tests.sales.cadence_org import NOW, Org, due, enrollments, org_on, queue_email, sqlite_engine
+from tests.sales.cadence_org import (
+    NOW,
+    Org,
+    Step,
+    due,
+    enrollments,
+    org_on,
+    queue_email,
+    sqlite_engine,
+)
 
 DAY = 24 * 60
-EMAIL_FIRST = [("email", "Intro email", 0, {}, True), ("call", "Call", 2 * DAY, {})]
+EMAIL_FIRST: list[Step] = [("email", "Intro email", 0, {}, True), ("call", "Call", 2 * DAY, {})]
 
 
 @pytest.fixture
@@ -32,7 +42,7 @@ def org(tmp_path: Path) -> Iterator[Org]:
         yield org
 
 
-def _cy_in(org: Org, *names: str, steps: list | None = None) -> list[Enrollment]:  # type: ignore[type-arg]
+def _cy_in(org: Org, *names: str, steps: list[Step] | None = None) -> list[Enrollment]:
     org.lead("cy@x.example", org.sam, name="Cy Young")
     for name in names:
         org.cadence(name, steps)
@@ -48,13 +58,21 @@ def test_removal_cancels_the_queued_email_so_it_is_never_sent(org: Org) -> None:
     (task,) = due(org.session, enrollment)
     queued = queue_email(org.session, task, org.sam)
 
-    outcome = remove(org.session, actor=org.sam, targets=["Cy Young"], cadence_name="Q4 Outbound",
-                     disposition="not interested", now=NOW)  # fmt: skip
+    outcome = remove(
+        org.session,
+        actor=org.sam,
+        targets=["Cy Young"],
+        cadence_name="Q4 Outbound",
+        disposition="not interested",
+        now=NOW,
+    )
 
     assert outcome.summary == "Removed Cy Young from Q4 Outbound (disposition: Not Interested)."
     assert (enrollment.state, enrollment.end_reason, enrollment.disposition) == (
-        "exited", "removed", "Not Interested"
-    )  # fmt: skip
+        "exited",
+        "removed",
+        "Not Interested",
+    )
     assert queued.status == "cancelled"
     assert task.state == "cancelled"
     assert due_automated_emails(org.session, NOW + timedelta(days=9)) == []
@@ -84,18 +102,30 @@ def test_a_removal_preview_changes_nothing_and_a_retry_removes_once(org: Org) ->
     (enrollment,) = _cy_in(org, "Q4 Outbound")
     org.lead("dee@x.example", org.sam)
 
-    preview = preview_remove(org.session, actor=org.sam, targets=["Cy Young", "dee@x.example"],
-                             cadence_name="Q4 Outbound")  # fmt: skip
+    preview = preview_remove(
+        org.session,
+        actor=org.sam,
+        targets=["Cy Young", "dee@x.example"],
+        cadence_name="Q4 Outbound",
+    )
     assert preview.summary == (
         "I will remove 1 of 2 from Q4 Outbound; dee@x.example is not in Q4 Outbound. Go ahead?"
     )
     assert enrollment.state == "active"
 
     for _ in range(2):
-        outcome = remove(org.session, actor=org.sam, targets=["Cy Young", "dee@x.example"],
-                         cadence_name="Q4 Outbound", request_key="teams:1", now=NOW)  # fmt: skip
+        outcome = remove(
+            org.session,
+            actor=org.sam,
+            targets=["Cy Young", "dee@x.example"],
+            cadence_name="Q4 Outbound",
+            request_key="teams:1",
+            now=NOW,
+        )
     assert outcome.replayed
-    assert outcome.summary == "Removed 1 of 2 from Q4 Outbound; dee@x.example is not in Q4 Outbound."
+    assert (
+        outcome.summary == "Removed 1 of 2 from Q4 Outbound; dee@x.example is not in Q4 Outbound."
+    )
     assert org.session.scalar(select(func.count()).select_from(CadenceOperation)) == 1
 
 
@@ -156,8 +186,9 @@ def test_pausing_twice_says_it_is_already_paused(org: Org) -> None:
     _cy_in(org, "Q4 Outbound")
     pause(org.session, actor=org.sam, target="Cy Young", cadence_name="Q4 Outbound", now=NOW)
 
-    again = pause(org.session, actor=org.sam, target="Cy Young", cadence_name="Q4 Outbound",
-                  now=NOW)  # fmt: skip
+    again = pause(
+        org.session, actor=org.sam, target="Cy Young", cadence_name="Q4 Outbound", now=NOW
+    )
 
     assert again.summary == "Cy Young is already paused in Q4 Outbound."
     assert again.changed == []
@@ -184,8 +215,9 @@ def test_reassigning_resets_the_due_date_and_cancels_the_previous_assignees_emai
     queued = queue_email(org.session, task, org.sam)
     later = NOW + timedelta(hours=1)
 
-    outcome = reassign(org.session, actor=org.maria, target="Cy Young", new_assignee=org.jane,
-                       now=later)  # fmt: skip
+    outcome = reassign(
+        org.session, actor=org.maria, target="Cy Young", new_assignee=org.jane, now=later
+    )
 
     assert enrollment.assignee_id == org.jane.id
     assert queued.status == "cancelled"
@@ -209,3 +241,73 @@ def test_a_rep_cannot_reassign_and_a_manager_only_within_their_team(org: Org) ->
 
     reassign(org.session, actor=org.admin, target="Cy Young", new_assignee=org.lee, now=NOW)
     assert enrollments(org.session)[0].assignee_id == org.lee.id
+
+
+# --- emails the job queued but could not send yet ---------------------------------------------
+# The email job queues an automated email and completes its step at once; the email may wait
+# in the outbox (no SMTP server, the daily limit). Nothing may go out after these changes.
+
+
+def _queued_by_the_job(org: Org) -> tuple[Enrollment, OutboxEmail]:
+    (enrollment,) = _cy_in(org, "Q4 Outbound", steps=EMAIL_FIRST)
+    run_due_work(org.session, NOW, None)  # no SMTP: the email stays queued
+    (email,) = org.session.scalars(select(OutboxEmail))
+    assert email.status == "queued"
+    assert [task.step.name for task in due(org.session, enrollment)] == ["Call"]
+    return enrollment, email
+
+
+def test_removal_cancels_an_email_the_job_already_queued(org: Org) -> None:
+    enrollment, email = _queued_by_the_job(org)
+
+    remove(org.session, actor=org.sam, targets=["Cy Young"], now=NOW)
+
+    assert email.status == "cancelled"
+    assert enrollment.state == "exited"
+
+
+def test_pausing_holds_back_a_queued_email_until_resumed(org: Org) -> None:
+    enrollment, email = _queued_by_the_job(org)
+
+    pause(org.session, actor=org.sam, target="Cy Young", now=NOW)
+
+    assert email.status == "cancelled"
+    (again,) = due(org.session, enrollment)
+    assert (again.step.name, again.due_at) == ("Intro email", NOW)  # the step is back
+    assert due_automated_emails(org.session, NOW + timedelta(days=3)) == []
+
+    thursday = NOW + timedelta(days=3)
+    resume(org.session, actor=org.sam, target="Cy Young", now=thursday)
+    run_due_work(org.session, thursday, None)
+
+    emails = list(org.session.scalars(select(OutboxEmail).order_by(OutboxEmail.id)))
+    assert [e.status for e in emails] == ["cancelled", "queued"]
+    assert [task.step.name for task in due(org.session, enrollment)] == ["Call"]
+
+
+def test_reassigning_requeues_the_email_from_the_new_assignee(org: Org) -> None:
+    enrollment, _ = _queued_by_the_job(org)
+    later = NOW + timedelta(hours=2)
+
+    reassign(org.session, actor=org.maria, target="Cy Young", new_assignee=org.jane, now=later)
+    run_due_work(org.session, later, None)
+
+    emails = list(org.session.scalars(select(OutboxEmail).order_by(OutboxEmail.id)))
+    assert [(e.sender_id, e.status) for e in emails] == [
+        (org.sam.id, "cancelled"),
+        (org.jane.id, "queued"),
+    ]
+    (call,) = due(org.session, enrollment)
+    assert call.step.name == "Call"
+
+
+def test_finishing_with_an_email_keeps_it_queued_for_sending(org: Org) -> None:
+    org.lead("cy@x.example", org.sam, name="Cy Young")
+    org.cadence(steps=[("email", "Only email", 0, {}, True)])
+    enroll(org.session, actor=org.sam, cadence_name="Q4 Outbound", targets=["Cy Young"], now=NOW)
+
+    run_due_work(org.session, NOW, None)
+
+    (email,) = org.session.scalars(select(OutboxEmail))
+    assert email.status == "queued"
+    assert enrollments(org.session)[0].state == "completed"

@@ -17,7 +17,16 @@ from sales.cadences import (
     enroll,
     record_engagement,
 )
-from tests.sales.cadence_org import NOW, Org, Step, due, enrollments, org_on, queue_email, sqlite_engine
+from tests.sales.cadence_org import (
+    NOW,
+    Org,
+    Step,
+    due,
+    enrollments,
+    org_on,
+    queue_email,
+    sqlite_engine,
+)
 
 DAY = 24 * 60
 # An email, then (listening to it) a call two days later; a click moves to the LinkedIn step.
@@ -39,8 +48,9 @@ def _in_two_cadences(org: Org) -> list[Enrollment]:
     org.cadence("Renewal", [("email", "Renewal email", 0, {}, True), ("call", "Call", DAY, {})])
     org.lead("cy@fabrikam.example", org.sam, name="Cy Young")
     for name in ("Q4 Outbound", "Renewal"):
-        enroll(org.session, actor=org.sam, cadence_name=name, targets=["cy@fabrikam.example"],
-               now=NOW)  # fmt: skip
+        enroll(
+            org.session, actor=org.sam, cadence_name=name, targets=["cy@fabrikam.example"], now=NOW
+        )
     return enrollments(org.session)
 
 
@@ -92,8 +102,9 @@ def test_an_opt_out_flags_the_person_and_removes_them_from_all_cadences(org: Org
     assert lead.email_opt_out
     assert [(e.state, e.end_reason) for e in (outbound, renewal)] == [("exited", "opted_out")] * 2
     assert queued.status == "cancelled"
-    again = enroll(org.session, actor=org.sam, cadence_name="Renewal",
-                   targets=["cy@fabrikam.example"], now=NOW)  # fmt: skip
+    again = enroll(
+        org.session, actor=org.sam, cadence_name="Renewal", targets=["cy@fabrikam.example"], now=NOW
+    )
     assert [refusal.reason for refusal in again.refused] == ["email_opt_out"]
 
 
@@ -103,22 +114,30 @@ def test_a_hard_bounce_exits_with_bad_data(org: Org) -> None:
     record_engagement(org.session, "cy@fabrikam.example", "bounce", now=NOW)
 
     assert (outbound.state, outbound.disposition, outbound.end_reason) == (
-        "exited", "Bad Data", "bounced"
-    )  # fmt: skip
+        "exited",
+        "Bad Data",
+        "bounced",
+    )
 
 
 def test_a_click_follows_the_email_steps_branch_once(org: Org) -> None:
     org.cadence(steps=LISTENING)
     org.lead("cy@fabrikam.example", org.sam)
-    enroll(org.session, actor=org.sam, cadence_name="Q4 Outbound", targets=["cy@fabrikam.example"],
-           now=NOW)  # fmt: skip
+    enroll(
+        org.session,
+        actor=org.sam,
+        cadence_name="Q4 Outbound",
+        targets=["cy@fabrikam.example"],
+        now=NOW,
+    )
     (enrollment,) = enrollments(org.session)
     _sent(org, enrollment)
     (waiting,) = due(org.session, enrollment)
     assert waiting.step.name == "Follow-up call"
 
-    outcome = record_engagement(org.session, "cy@fabrikam.example", "click",
-                                now=NOW + timedelta(hours=5))  # fmt: skip
+    outcome = record_engagement(
+        org.session, "cy@fabrikam.example", "click", now=NOW + timedelta(hours=5)
+    )
 
     (moved,) = due(org.session, enrollment)
     assert waiting.state == "cancelled"
@@ -134,8 +153,13 @@ def test_a_click_follows_the_email_steps_branch_once(org: Org) -> None:
 def test_an_open_without_a_branch_is_only_recorded(org: Org) -> None:
     org.cadence(steps=LISTENING)
     org.lead("cy@fabrikam.example", org.sam)
-    enroll(org.session, actor=org.sam, cadence_name="Q4 Outbound", targets=["cy@fabrikam.example"],
-           now=NOW)  # fmt: skip
+    enroll(
+        org.session,
+        actor=org.sam,
+        cadence_name="Q4 Outbound",
+        targets=["cy@fabrikam.example"],
+        now=NOW,
+    )
     (enrollment,) = enrollments(org.session)
     _sent(org, enrollment)
 
@@ -148,8 +172,13 @@ def test_an_open_without_a_branch_is_only_recorded(org: Org) -> None:
 def test_engagement_after_a_last_email_gives_the_disposition(org: Org) -> None:
     org.cadence(steps=[("email", "Last email", 0, {}, True)])
     org.lead("cy@fabrikam.example", org.sam)
-    enroll(org.session, actor=org.sam, cadence_name="Q4 Outbound", targets=["cy@fabrikam.example"],
-           now=NOW)  # fmt: skip
+    enroll(
+        org.session,
+        actor=org.sam,
+        cadence_name="Q4 Outbound",
+        targets=["cy@fabrikam.example"],
+        now=NOW,
+    )
     (enrollment,) = enrollments(org.session)
     _sent(org, enrollment)
     assert (enrollment.state, enrollment.disposition) == ("completed", None)

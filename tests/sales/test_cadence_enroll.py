@@ -40,23 +40,29 @@ def test_enrolls_by_email_name_and_list_with_the_record_owner_as_assignee(any_or
     org.saved_list("Dreamforce webinar", [cy.email])
 
     outcome = enroll(
-        org.session, actor=org.maria, cadence_name="q4 outbound",
-        targets=["ann@globex.example", "Bob Stone"], list_name="the Dreamforce webinar list",
+        org.session,
+        actor=org.maria,
+        cadence_name="q4 outbound",
+        targets=["ann@globex.example", "Bob Stone"],
+        list_name="the Dreamforce webinar list",
         now=NOW,
-    )  # fmt: skip
+    )
 
     assert outcome.summary == "Enrolled all 3 in Q4 Outbound."
     assert outcome.enrolled == ["ann@globex.example", "Bob Stone", "cy@initech.example"]
     assigned = {(e.target.email, e.assignee.email) for e in enrollments(org.session)}
     assert assigned == {
-        (ann.email, "sam@acme.example"), (bob.email, "sam@acme.example"),
+        (ann.email, "sam@acme.example"),
+        (bob.email, "sam@acme.example"),
         (cy.email, "jane@acme.example"),
-    }  # fmt: skip
+    }
     tasks = list(org.session.scalars(select(StepTask)))
     assert {task.step.name for task in tasks} == {"Day 1: Call"}
     assert {task.due_at for task in tasks} == {NOW}  # Monday 10:00, inside working hours
-    assert all(e.cadence_id == cadence.id and e.added_by_id == org.maria.id
-               for e in enrollments(org.session))  # fmt: skip
+    assert all(
+        e.cadence_id == cadence.id and e.added_by_id == org.maria.id
+        for e in enrollments(org.session)
+    )
 
 
 def test_a_partial_enrolment_names_each_refused_target_and_why(any_org: Org) -> None:
@@ -67,12 +73,21 @@ def test_a_partial_enrolment_names_each_refused_target_and_why(any_org: Org) -> 
     org.lead("cy@fabrikam.example", org.sam, email_opt_out=True)
 
     outcome = enroll(
-        org.session, actor=org.sam, cadence_name="Q4 Outbound",
-        targets=["ann@fabrikam.example", "bob@fabrikam.example", "cy@fabrikam.example",
-                 "dee@fabrikam.example"], now=NOW,
-    )  # fmt: skip
+        org.session,
+        actor=org.sam,
+        cadence_name="Q4 Outbound",
+        targets=[
+            "ann@fabrikam.example",
+            "bob@fabrikam.example",
+            "cy@fabrikam.example",
+            "dee@fabrikam.example",
+        ],
+        now=NOW,
+    )
 
-    assert outcome.summary == "Enrolled 3 of 4 in Q4 Outbound; cy@fabrikam.example opted out of email."
+    assert (
+        outcome.summary == "Enrolled 3 of 4 in Q4 Outbound; cy@fabrikam.example opted out of email."
+    )
     assert outcome.refused == [
         ("cy@fabrikam.example", "email_opt_out", "cy@fabrikam.example opted out of email")
     ]
@@ -90,24 +105,44 @@ def test_every_refusal_reason_is_reported_in_one_summary(org: Org) -> None:
     org.lead("lees@x.example", org.lee)
     org.lead("cy1@x.example", org.sam, name="Cy Young")
     org.lead("cy2@x.example", org.sam, name="Cy Twombly")
-    enroll(org.session, actor=org.sam, cadence_name="Q4 Outbound", targets=["in@x.example"],
-           now=NOW)  # fmt: skip
+    enroll(
+        org.session, actor=org.sam, cadence_name="Q4 Outbound", targets=["in@x.example"], now=NOW
+    )
     for other in ("A", "B", "C", "D", "E"):
-        enroll(org.session, actor=org.sam, cadence_name=f"Cadence {other}",
-               targets=["busy@x.example"], now=NOW)  # fmt: skip
+        enroll(
+            org.session,
+            actor=org.sam,
+            cadence_name=f"Cadence {other}",
+            targets=["busy@x.example"],
+            now=NOW,
+        )
 
     outcome = enroll(
-        org.session, actor=org.sam, cadence_name="Q4 Outbound",
-        targets=["in@x.example", "busy@x.example", "optout@x.example", "dnc@x.example",
-                 "lees@x.example", "nobody@x.example", "Cy"], now=NOW,
-    )  # fmt: skip
+        org.session,
+        actor=org.sam,
+        cadence_name="Q4 Outbound",
+        targets=[
+            "in@x.example",
+            "busy@x.example",
+            "optout@x.example",
+            "dnc@x.example",
+            "lees@x.example",
+            "nobody@x.example",
+            "Cy",
+        ],
+        now=NOW,
+    )
 
     reasons = {refusal.target: refusal.reason for refusal in outcome.refused}
     assert reasons == {
-        "in@x.example": "already_enrolled", "busy@x.example": "limit",
-        "optout@x.example": "email_opt_out", "dnc@x.example": "do_not_call",
-        "lees@x.example": "not_yours", "nobody@x.example": "unknown", "Cy": "ambiguous",
-    }  # fmt: skip
+        "in@x.example": "already_enrolled",
+        "busy@x.example": "limit",
+        "optout@x.example": "email_opt_out",
+        "dnc@x.example": "do_not_call",
+        "lees@x.example": "not_yours",
+        "nobody@x.example": "unknown",
+        "Cy": "ambiguous",
+    }
     assert outcome.enrolled == []
     assert outcome.summary.startswith("Enrolled 0 of 7 in Q4 Outbound; ")
     for clause in (
@@ -129,8 +164,9 @@ def test_refusals_of_one_reason_are_grouped_into_one_clause(org: Org) -> None:
     org.lead("ok@x.example", org.sam)
     targets = [f"{name}@x.example" for name in ("a", "b", "c", "d", "e", "ok")]
 
-    outcome = enroll(org.session, actor=org.sam, cadence_name="Q4 Outbound", targets=targets,
-                     now=NOW)  # fmt: skip
+    outcome = enroll(
+        org.session, actor=org.sam, cadence_name="Q4 Outbound", targets=targets, now=NOW
+    )
 
     assert outcome.summary == (
         "Enrolled 1 of 6 in Q4 Outbound; a@x.example, b@x.example, c@x.example and 2 more "
@@ -161,8 +197,13 @@ def test_names_resolve_by_full_name_first_name_and_typo(org: Org) -> None:
     org.contact("dora@x.example", org.sam, name="Dora Marquez")
     org.lead("ed@x.example", org.sam, name="Edmund Hillary")
 
-    outcome = enroll(org.session, actor=org.sam, cadence_name="Q4 Outbound",
-                     targets=["cy young", "Dora", "Edmund Hilary"], now=NOW)  # fmt: skip
+    outcome = enroll(
+        org.session,
+        actor=org.sam,
+        cadence_name="Q4 Outbound",
+        targets=["cy young", "Dora", "Edmund Hilary"],
+        now=NOW,
+    )
 
     assert outcome.enrolled == ["Cy Young", "Dora Marquez", "Edmund Hillary"]
     assert outcome.summary == "Enrolled all 3 in Q4 Outbound."
@@ -173,8 +214,9 @@ def test_one_target_enrolled_says_when_the_first_step_is_due(org: Org) -> None:
     org.lead("cy@x.example", org.sam, name="Cy Young")
     evening = NOW.replace(hour=18)  # after Sam's working hours
 
-    outcome = enroll(org.session, actor=org.sam, cadence_name="Q4 Outbound",
-                     targets=["Cy Young"], now=evening)  # fmt: skip
+    outcome = enroll(
+        org.session, actor=org.sam, cadence_name="Q4 Outbound", targets=["Cy Young"], now=evening
+    )
 
     assert outcome.summary == (
         "Enrolled Cy Young in Q4 Outbound; the first step, Day 1: Call, is due tomorrow 09:00."
@@ -189,14 +231,25 @@ def test_a_rep_enrolls_only_records_they_own_and_only_for_themselves(org: Org) -
     org.lead("mine@x.example", org.sam)
     org.lead("janes@x.example", org.jane)
 
-    outcome = enroll(org.session, actor=org.sam, cadence_name="Q4 Outbound",
-                     targets=["mine@x.example", "janes@x.example"], now=NOW)  # fmt: skip
+    outcome = enroll(
+        org.session,
+        actor=org.sam,
+        cadence_name="Q4 Outbound",
+        targets=["mine@x.example", "janes@x.example"],
+        now=NOW,
+    )
     assert outcome.enrolled == ["mine@x.example"]
     assert outcome.refused[0].message == "janes@x.example is not yours (owned by Jane Kim)"
 
     with pytest.raises(CadenceError) as refused:
-        enroll(org.session, actor=org.sam, cadence_name="Q4 Outbound",
-               targets=["mine@x.example"], assignee=org.jane, now=NOW)  # fmt: skip
+        enroll(
+            org.session,
+            actor=org.sam,
+            cadence_name="Q4 Outbound",
+            targets=["mine@x.example"],
+            assignee=org.jane,
+            now=NOW,
+        )
     assert refused.value.code == "not_allowed"
     assert "only for yourself" in refused.value.message
 
@@ -206,17 +259,28 @@ def test_a_manager_enrolls_for_their_team_and_may_name_a_team_assignee(org: Org)
     org.lead("sams@x.example", org.sam)
     org.lead("lees@x.example", org.lee)
 
-    outcome = enroll(org.session, actor=org.maria, cadence_name="Q4 Outbound",
-                     targets=["sams@x.example", "lees@x.example"], assignee=org.jane,
-                     now=NOW)  # fmt: skip
+    outcome = enroll(
+        org.session,
+        actor=org.maria,
+        cadence_name="Q4 Outbound",
+        targets=["sams@x.example", "lees@x.example"],
+        assignee=org.jane,
+        now=NOW,
+    )
 
     assert outcome.summary == (
         "Enrolled 1 of 2 in Q4 Outbound for Jane Kim; lees@x.example is not yours."
     )
     assert [e.assignee.email for e in enrollments(org.session)] == ["jane@acme.example"]
     with pytest.raises(CadenceError, match="Lee Chen is not on your team") as refused:
-        enroll(org.session, actor=org.maria, cadence_name="Q4 Outbound",
-               targets=["sams@x.example"], assignee=org.lee, now=NOW)  # fmt: skip
+        enroll(
+            org.session,
+            actor=org.maria,
+            cadence_name="Q4 Outbound",
+            targets=["sams@x.example"],
+            assignee=org.lee,
+            now=NOW,
+        )
     assert refused.value.code == "not_allowed"
 
 
@@ -225,8 +289,13 @@ def test_an_admin_enrolls_anyone_for_anyone(org: Org) -> None:
     org.lead("lees@x.example", org.lee)
     org.lead("nobodys@x.example", None)
 
-    outcome = enroll(org.session, actor=org.admin, cadence_name="Q4 Outbound",
-                     targets=["lees@x.example", "nobodys@x.example"], now=NOW)  # fmt: skip
+    outcome = enroll(
+        org.session,
+        actor=org.admin,
+        cadence_name="Q4 Outbound",
+        targets=["lees@x.example", "nobodys@x.example"],
+        now=NOW,
+    )
 
     assert outcome.summary == "Enrolled all 2 in Q4 Outbound."
     assignees = [e.assignee.email for e in enrollments(org.session)]
@@ -242,8 +311,9 @@ def test_only_active_cadences_take_targets(org: Org, status: str, said: str) -> 
     org.lead("a@x.example", org.sam)
 
     with pytest.raises(CadenceError) as refused:
-        enroll(org.session, actor=org.sam, cadence_name="Q4 Outbound",
-               targets=["a@x.example"], now=NOW)  # fmt: skip
+        enroll(
+            org.session, actor=org.sam, cadence_name="Q4 Outbound", targets=["a@x.example"], now=NOW
+        )
 
     assert refused.value.code == "inactive_cadence"
     assert refused.value.message == (
@@ -258,8 +328,9 @@ def test_an_unknown_cadence_is_refused_with_close_names(org: Org) -> None:
     org.lead("a@x.example", org.sam)
 
     with pytest.raises(CadenceError) as refused:
-        enroll(org.session, actor=org.sam, cadence_name="Q4 Outbond", targets=["a@x.example"],
-               now=NOW)  # fmt: skip
+        enroll(
+            org.session, actor=org.sam, cadence_name="Q4 Outbond", targets=["a@x.example"], now=NOW
+        )
 
     assert refused.value.code == "unknown_cadence"
     assert refused.value.suggestions[0] == "Q4 Outbound"
@@ -280,8 +351,9 @@ def test_200_targets_are_enrolled_and_201_refuse_the_whole_request(org: Org) -> 
     assert "201 targets; I can enroll at most 200" in refused.value.message
     assert enrollments(org.session) == []
 
-    outcome = enroll(org.session, actor=org.sam, cadence_name="Q4 Outbound",
-                     targets=emails[:200], now=NOW)  # fmt: skip
+    outcome = enroll(
+        org.session, actor=org.sam, cadence_name="Q4 Outbound", targets=emails[:200], now=NOW
+    )
     assert outcome.summary == "Enrolled all 200 in Q4 Outbound."
     assert len(enrollments(org.session)) == 200
 
@@ -292,8 +364,14 @@ def test_a_list_counts_towards_the_200_limit(org: Org) -> None:
     org.lead("extra@x.example", org.sam)
 
     with pytest.raises(CadenceError, match="201 targets"):
-        enroll(org.session, actor=org.sam, cadence_name="Q4 Outbound",
-               targets=["extra@x.example"], list_name="Big", now=NOW)  # fmt: skip
+        enroll(
+            org.session,
+            actor=org.sam,
+            cadence_name="Q4 Outbound",
+            targets=["extra@x.example"],
+            list_name="Big",
+            now=NOW,
+        )
 
 
 def test_an_unknown_list_is_refused_with_suggestions(org: Org) -> None:
@@ -301,8 +379,14 @@ def test_an_unknown_list_is_refused_with_suggestions(org: Org) -> None:
     org.saved_list("Dreamforce webinar", [])
 
     with pytest.raises(CadenceError) as refused:
-        enroll(org.session, actor=org.sam, cadence_name="Q4 Outbound", targets=[],
-               list_name="Dremforce", now=NOW)  # fmt: skip
+        enroll(
+            org.session,
+            actor=org.sam,
+            cadence_name="Q4 Outbound",
+            targets=[],
+            list_name="Dremforce",
+            now=NOW,
+        )
 
     assert refused.value.code == "unknown_list"
     assert refused.value.suggestions == ["Dreamforce webinar"]
@@ -318,8 +402,13 @@ def test_a_preview_counts_and_refuses_without_changing_anything(org: Org) -> Non
         org.lead(email, org.sam)
     org.lead("cy@x.example", org.sam, email_opt_out=True)
 
-    preview = preview_enroll(org.session, actor=org.sam, cadence_name="Q4 Outbound",
-                             targets=[*emails, "cy@x.example"], now=NOW)  # fmt: skip
+    preview = preview_enroll(
+        org.session,
+        actor=org.sam,
+        cadence_name="Q4 Outbound",
+        targets=[*emails, "cy@x.example"],
+        now=NOW,
+    )
 
     assert preview.needs_confirmation
     assert preview.preview
@@ -358,8 +447,14 @@ def test_a_refused_request_leaves_no_stored_answer(org: Org) -> None:
     org.lead("a@x.example", org.sam)
     for _ in range(2):
         with pytest.raises(CadenceError):
-            enroll(org.session, actor=org.sam, cadence_name="Q4 Outbound",
-                   targets=["a@x.example"], request_key="k1", now=NOW)  # fmt: skip
+            enroll(
+                org.session,
+                actor=org.sam,
+                cadence_name="Q4 Outbound",
+                targets=["a@x.example"],
+                request_key="k1",
+                now=NOW,
+            )
     assert org.session.scalar(select(func.count()).select_from(CadenceOperation)) == 0
 
 
@@ -375,8 +470,14 @@ def _enroll_in_new_session(engine: Engine, key: str, now: datetime) -> Enrollmen
     with Session(engine) as session, session.begin():
         maria = session.scalars(select(User).where(User.email == "maria@acme.example")).one()
         targets = [f"lead{number}@x.example" for number in range(3)]
-        return enroll(session, actor=maria, cadence_name="Q4 Outbound", targets=targets,
-                      request_key=key, now=now)  # fmt: skip
+        return enroll(
+            session,
+            actor=maria,
+            cadence_name="Q4 Outbound",
+            targets=targets,
+            request_key=key,
+            now=now,
+        )
 
 
 @pytest.mark.postgres
@@ -392,8 +493,14 @@ def test_two_deliveries_of_one_request_at_once_enroll_once_on_postgres(pg_url: s
         first = Session(engine)
         maria = first.scalars(select(User).where(User.email == "maria@acme.example")).one()
         targets = [f"lead{number}@x.example" for number in range(3)]
-        enroll(first, actor=maria, cadence_name="Q4 Outbound", targets=targets,
-               request_key="k", now=NOW)  # fmt: skip
+        enroll(
+            first,
+            actor=maria,
+            cadence_name="Q4 Outbound",
+            targets=targets,
+            request_key="k",
+            now=NOW,
+        )
         retry = threading.Thread(
             target=lambda: results.append(_enroll_in_new_session(engine, "k", NOW).summary)
         )
@@ -408,4 +515,3 @@ def test_two_deliveries_of_one_request_at_once_enroll_once_on_postgres(pg_url: s
             assert session.scalar(select(func.count()).select_from(Enrollment)) == 3
     finally:
         engine.dispose()
-

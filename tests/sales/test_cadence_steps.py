@@ -28,12 +28,14 @@ def org(tmp_path: Path) -> Iterator[Org]:
         yield org
 
 
-def _enrolled(org: Org, steps: list[Step] | None = None, *, now: datetime = NOW,
-              skip_weekends: bool = True) -> Enrollment:  # fmt: skip
+def _enrolled(
+    org: Org, steps: list[Step] | None = None, *, now: datetime = NOW, skip_weekends: bool = True
+) -> Enrollment:
     org.cadence(steps=steps, skip_weekends=skip_weekends)
     org.lead("cy@x.example", org.sam, name="Cy Young", score=90)
-    enroll(org.session, actor=org.sam, cadence_name="Q4 Outbound", targets=["cy@x.example"],
-           now=now)  # fmt: skip
+    enroll(
+        org.session, actor=org.sam, cadence_name="Q4 Outbound", targets=["cy@x.example"], now=now
+    )
     (enrollment,) = enrollments(org.session)
     return enrollment
 
@@ -47,14 +49,16 @@ def test_completing_a_step_schedules_the_next_after_its_delay(org: Org) -> None:
     enrollment = _enrolled(org)
     done_at = NOW + timedelta(hours=1)
 
-    outcome = complete_task(org.session, _current(org, enrollment), actor=org.sam,
-                            result="left voicemail", now=done_at)  # fmt: skip
+    outcome = complete_task(
+        org.session, _current(org, enrollment), actor=org.sam, result="left voicemail", now=done_at
+    )
 
     task = _current(org, enrollment)
     assert task.step.name == "Day 3: Email"
     assert task.due_at == done_at + timedelta(days=2)  # Wednesday 11:00
     assert outcome.summary == (
-        "Completed Day 1: Call for Cy Young in Q4 Outbound; next: Day 3: Email, due Wed 4 Mar 11:00."
+        "Completed Day 1: Call for Cy Young in Q4 Outbound; "
+        "next: Day 3: Email, due Wed 4 Mar 11:00."
     )
     assert outcome.state == "active"
     finished = next(t for t in enrollment.tasks if t.state == "completed")
@@ -69,8 +73,9 @@ def test_a_branch_on_a_call_result_jumps_to_the_named_step(org: Org) -> None:
     ]
     enrollment = _enrolled(org, steps)
 
-    complete_task(org.session, _current(org, enrollment), actor=org.sam,
-                  result="left_voicemail", now=NOW)  # fmt: skip
+    complete_task(
+        org.session, _current(org, enrollment), actor=org.sam, result="left_voicemail", now=NOW
+    )
 
     task = _current(org, enrollment)
     assert task.step.name == "Day 5: Call"
@@ -86,8 +91,9 @@ def test_other_results_follow_the_steps_in_order(org: Org) -> None:
     ]
     enrollment = _enrolled(org, steps)
 
-    complete_task(org.session, _current(org, enrollment), actor=org.sam,
-                  result="call_back_later", now=NOW)  # fmt: skip
+    complete_task(
+        org.session, _current(org, enrollment), actor=org.sam, result="call_back_later", now=NOW
+    )
 
     assert _current(org, enrollment).step.name == "Day 3: Email"
 
@@ -96,8 +102,9 @@ def test_an_exit_branch_ends_the_enrollment_with_the_results_disposition(org: Or
     steps = [("call", "Day 1: Call", 0, {"not_interested": "exit"}), ("call", "Again", DAY, {})]
     enrollment = _enrolled(org, steps)
 
-    outcome = complete_task(org.session, _current(org, enrollment), actor=org.sam,
-                            result="Not Interested", now=NOW)  # fmt: skip
+    outcome = complete_task(
+        org.session, _current(org, enrollment), actor=org.sam, result="Not Interested", now=NOW
+    )
 
     assert (enrollment.state, enrollment.disposition) == ("exited", "Not Interested")
     assert enrollment.ended_at == NOW
@@ -124,8 +131,9 @@ def test_a_last_call_step_sets_the_disposition_from_its_result(
 ) -> None:
     enrollment = _enrolled(org, [("call", "Only call", 0, {})])
 
-    outcome = complete_task(org.session, _current(org, enrollment), actor=org.sam,
-                            result=result, now=NOW)  # fmt: skip
+    outcome = complete_task(
+        org.session, _current(org, enrollment), actor=org.sam, result=result, now=NOW
+    )
 
     assert (enrollment.state, enrollment.end_reason) == ("completed", "completed")
     assert enrollment.disposition == disposition
@@ -163,11 +171,10 @@ def test_a_wait_ending_on_a_weekend_comes_due_on_monday_when_weekends_are_skippe
     org: Org, skip_weekends: bool, expected: datetime
 ) -> None:
     thursday = datetime(2026, 3, 5, 10, 0, tzinfo=UTC)
-    steps = [("call", "Call", 0, {}), ("call", "Call again", 2 * DAY, {})]
+    steps: list[Step] = [("call", "Call", 0, {}), ("call", "Call again", 2 * DAY, {})]
     enrollment = _enrolled(org, steps, now=thursday, skip_weekends=skip_weekends)
 
-    complete_task(org.session, _current(org, enrollment), actor=org.sam, result=None,
-                  now=thursday)  # fmt: skip
+    complete_task(org.session, _current(org, enrollment), actor=org.sam, result=None, now=thursday)
 
     assert _current(org, enrollment).due_at == expected
 
@@ -201,8 +208,14 @@ def test_a_paused_targets_step_waits_for_resume(org: Org) -> None:
 def test_logging_a_call_completes_the_targets_due_call_step(org: Org) -> None:
     enrollment = _enrolled(org)
 
-    outcome = log_call_result(org.session, actor=org.sam, target="Cy", result="Left Voicemail",
-                              notes="no answer, left a message", now=NOW)  # fmt: skip
+    outcome = log_call_result(
+        org.session,
+        actor=org.sam,
+        target="Cy",
+        result="Left Voicemail",
+        notes="no answer, left a message",
+        now=NOW,
+    )
 
     assert outcome.result == "left_voicemail"
     assert outcome.next_step == "Day 3: Email"
@@ -216,15 +229,24 @@ def test_a_call_due_in_two_cadences_asks_which_one(org: Org) -> None:
     enroll(org.session, actor=org.sam, cadence_name="Renewal", targets=["cy@x.example"], now=NOW)
 
     with pytest.raises(CadenceError) as asked:
-        log_call_result(org.session, actor=org.sam, target="cy@x.example",
-                        result="meaningful connect", now=NOW)  # fmt: skip
+        log_call_result(
+            org.session, actor=org.sam, target="cy@x.example", result="meaningful connect", now=NOW
+        )
     assert asked.value.code == "ambiguous_cadence"
     assert asked.value.suggestions == ["Q4 Outbound", "Renewal"]
 
-    outcome = log_call_result(org.session, actor=org.sam, target="cy@x.example",
-                              result="meaningful connect", cadence_name="Renewal", now=NOW)  # fmt: skip
+    outcome = log_call_result(
+        org.session,
+        actor=org.sam,
+        target="cy@x.example",
+        result="meaningful connect",
+        cadence_name="Renewal",
+        now=NOW,
+    )
     assert (outcome.cadence, outcome.state, outcome.disposition) == (
-        "Renewal", "completed", "Customer Connected"
+        "Renewal",
+        "completed",
+        "Customer Connected",
     )
 
 
@@ -232,8 +254,7 @@ def test_a_call_result_must_be_one_the_cadence_knows(org: Org) -> None:
     _enrolled(org)
 
     with pytest.raises(CadenceError) as refused:
-        log_call_result(org.session, actor=org.sam, target="Cy Young", result="went great",
-                        now=NOW)  # fmt: skip
+        log_call_result(org.session, actor=org.sam, target="Cy Young", result="went great", now=NOW)
 
     assert refused.value.code == "bad_result"
     assert "meaningful connect, left voicemail" in refused.value.message
@@ -244,6 +265,7 @@ def test_no_call_due_is_said_plainly(org: Org) -> None:
     skip_task(org.session, _current(org, enrollment), actor=org.sam, now=NOW)  # now an email
 
     with pytest.raises(CadenceError, match="No call step is due for Cy Young") as refused:
-        log_call_result(org.session, actor=org.sam, target="Cy Young", result="left voicemail",
-                        now=NOW)  # fmt: skip
+        log_call_result(
+            org.session, actor=org.sam, target="Cy Young", result="left voicemail", now=NOW
+        )
     assert refused.value.code == "no_call_due"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +15,7 @@ from sales.cadence_models import Cadence, Enrollment, StepTask
 from sales.data import DataImportError, import_file, import_records
 from sales.models import User, utc_now
 from sales.prospects import Lead
+from tests.sales.import_support import sqlite_engine
 
 Write = Callable[[str, str], Path]
 
@@ -45,6 +46,17 @@ cadences:
 
 @pytest.fixture
 def org(engine: Engine) -> Engine:
+    return with_maria(engine)
+
+
+@pytest.fixture
+def lite_org(tmp_path: Path) -> Iterator[Engine]:
+    """For validation only: SQLite alone (see tests/sales/import_support.py)."""
+    with sqlite_engine(tmp_path) as engine:
+        yield with_maria(engine)
+
+
+def with_maria(engine: Engine) -> Engine:
     import_records(engine, "users", [{"email": "maria@acme.example", "name": "Maria"}], "org")
     return engine
 
@@ -330,16 +342,16 @@ STEP = "{type: call, name: Call}"
     ],
 )
 def test_each_invalid_cadence_names_its_line_and_field(
-    org: Engine, write: Write, cadence: str, message: str
+    lite_org: Engine, write: Write, cadence: str, message: str
 ) -> None:
     path = write("cadences.yml", f"- {cadence}\n- {{name: Fine, steps: [{STEP}]}}\n")
 
     with pytest.raises(DataImportError) as caught:
-        import_file(org, "cadences", path)
+        import_file(lite_org, "cadences", path)
 
     assert str(caught.value).startswith("cadences.yml line 1"), caught.value
     assert message in str(caught.value)
-    assert cadences(org) == {}  # not even the good cadence on line 2
+    assert cadences(lite_org) == {}  # not even the good cadence on line 2
 
 
 def test_more_than_100_steps_is_refused(org: Engine) -> None:
@@ -363,10 +375,10 @@ def test_more_than_100_steps_is_refused(org: Engine) -> None:
     ],
 )
 def test_csv_errors_name_the_row_and_field(
-    org: Engine, write: Write, rows: str, message: str
+    lite_org: Engine, write: Write, rows: str, message: str
 ) -> None:
     header = "name,owner,status,steps,step,type,after_days,after_hours,on"
     with pytest.raises(DataImportError) as caught:
-        import_file(org, "cadences", write("cadences.csv", f"{header}\n{rows}\n"))
+        import_file(lite_org, "cadences", write("cadences.csv", f"{header}\n{rows}\n"))
     assert str(caught.value).startswith(f"cadences.csv {message}"), caught.value
-    assert cadences(org) == {}
+    assert cadences(lite_org) == {}

@@ -2,28 +2,33 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from bot.cli import app
 
 REPO = Path(__file__).resolve().parents[2]
 
 
-def salesbot(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "SALESBOT_LOG_LEVEL": "CRITICAL"}
-    env.pop("SALESBOT_DATABASE_URL", None)
-    return subprocess.run(
-        [sys.executable, "-m", "bot", *args],
-        cwd=cwd,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+@pytest.fixture(autouse=True)
+def own_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The CLI exports the database URL and config path for in-process actions; undo that.
+    monkeypatch.delenv("SALESBOT_DATABASE_URL", raising=False)
+    monkeypatch.delenv("SALESBOT_CONFIG", raising=False)
 
 
-def test_import_each_sales_kind_then_a_bad_file(tmp_path: Path) -> None:
+def salesbot(*args: str, cwd: Path) -> tuple[int, str, str]:
+    """Exit code, stdout and stderr of `salesbot ARGS` run in the folder ``cwd``."""
+    result = CliRunner().invoke(app, [*args, "--config", str(cwd / "config.yml")])
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_import_each_sales_kind_then_a_bad_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)  # file arguments are relative to where salesbot runs
     (tmp_path / "config.yml").write_text(
         "data: {module: sales.data}\n"
         f"database: {{url: 'sqlite:///salesbot.db', migrations: '{REPO / 'migrations'}'}}\n",
@@ -40,17 +45,17 @@ def test_import_each_sales_kind_then_a_bad_file(tmp_path: Path) -> None:
     for name, content in files.items():
         (tmp_path / name).write_text(content, encoding="utf-8")
         kind = name.split(".")[0]
-        result = salesbot("import", kind, name, cwd=tmp_path)
-        assert result.returncode == 0, result.stderr
-        assert result.stdout.strip() == f"Imported 1 {kind} from {name}."
+        code, out, err = salesbot("import", kind, name, cwd=tmp_path)
+        assert code == 0, err
+        assert out.strip() == f"Imported 1 {kind} from {name}."
 
     (tmp_path / "bad.csv").write_text(
         "name,step,type,on\nQ4,Call,call,\nQ4,Call 2,call,{replied: exit}\n", encoding="utf-8"
     )
-    result = salesbot("import", "cadences", "bad.csv", cwd=tmp_path)
+    code, _, err = salesbot("import", "cadences", "bad.csv", cwd=tmp_path)
 
-    assert result.returncode == 1
-    assert result.stderr.strip().splitlines() == [
+    assert code == 1
+    assert err.strip().splitlines() == [
         "error: bad.csv row 3, field 'on': unknown call event 'replied'; expected "
         "meaningful_connect, left_voicemail, call_back_later, not_interested, disqualified"
     ]

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from sales.data import DataImportError, import_file, import_records
 from sales.models import Team, User
 from tests.sales.helpers import count, teams, users
+from tests.sales.import_support import sqlite_engine
 
 Write = Callable[[str, str], Path]
 
@@ -283,13 +284,10 @@ def test_working_hours_are_imported_normalised_and_default_to_nine_to_five(
         ("09:00-24:30", "expected hours like 09:00-17:00, got '09:00-24:30'"),
     ],
 )
-def test_bad_working_hours_are_named(engine: Engine, value: str, message: str) -> None:
-    with pytest.raises(DataImportError) as caught:
-        import_records(
-            engine,
-            "users",
-            [{"email": "sam@acme.example", "name": "Sam", "working_hours": value}],
-            "org",
-        )
+def test_bad_working_hours_are_named(tmp_path: Path, value: str, message: str) -> None:
+    record = {"email": "sam@acme.example", "name": "Sam", "working_hours": value}
+    with sqlite_engine(tmp_path) as engine:
+        with pytest.raises(DataImportError) as caught:
+            import_records(engine, "users", [record], "org")
+        assert count(engine, User) == 0
     assert str(caught.value) == f"org row 1, field 'working_hours': {message}"
-    assert count(engine, User) == 0

@@ -40,16 +40,36 @@ def test_urls_with_and_without_scheme_drop_trailing_punctuation():
     ("text", "value"),
     [
         ("call +44 20 7946 0958 today", "+442079460958"),
+        ("call +44 (0)20 7946 0958 today", "+442079460958"),
+        ("call 0044 20 7946 0958", "+442079460958"),
         ("call +1 (555) 123-4567", "+15551234567"),
-        ("call (555) 123-4567", "5551234567"),
-        ("call 555-123-4567", "5551234567"),
-        ("call 555.123.4567", "5551234567"),
-        ("call 1 555 123 4567", "15551234567"),
-        ("call 5551234567", "5551234567"),
+        ("call (555) 123-4567", "+15551234567"),
+        ("call 555-123-4567", "+15551234567"),
+        ("call 555.123.4567", "+15551234567"),
+        ("call 1 555 123 4567", "+15551234567"),
+        ("call 5551234567", "+15551234567"),
+        ("call 15551234567", "+15551234567"),
     ],
 )
-def test_phone_formats(text, value):
-    assert values(extract_phones(text)) == [value]
+def test_phone_formats_normalise_to_e164(text, value):
+    [phone] = extract_phones(text)
+    assert phone["value"] == value
+    assert phone["additional_info"]["e164"] is True
+    assert phone["additional_info"]["raw"] == text[phone["start"] : phone["end"]]
+
+
+def test_a_number_without_a_known_country_keeps_its_digits():
+    [phone] = extract_phones("ring 0123456789")
+    assert phone["value"] == "0123456789"
+    assert phone["additional_info"]["e164"] is False
+
+
+@pytest.mark.parametrize("text", ["call 555-123-4567 x204", "call 555-123-4567, ext. 204"])
+def test_phone_extension_is_kept_apart(text):
+    [phone] = extract_phones(text)
+    assert phone["value"] == "+15551234567"
+    assert phone["additional_info"]["extension"] == "204"
+    assert text[phone["end"] - 3 : phone["end"]] == "204"
 
 
 def test_short_numbers_and_dates_are_not_phones():
@@ -63,16 +83,52 @@ def test_numbers_digits_and_words():
 
 
 @pytest.mark.parametrize(
+    ("text", "value", "span"),
+    [
+        ("twenty five reps", 25, "twenty five"),
+        ("one hundred and ten leads", 110, "one hundred and ten"),
+        ("two thousand five hundred contacts", 2500, "two thousand five hundred"),
+        ("a dozen accounts", 12, "a dozen"),
+        ("a hundred people", 100, "a hundred"),
+        ("2.5k contacts", 2500, "2.5k"),
+        ("5K emails", 5000, "5K"),
+        ("1.2 million users", 1_200_000, "1.2 million"),
+        ("1,200 seats", 1200, "1,200"),
+    ],
+)
+def test_number_forms(text, value, span):
+    [number] = extract_numbers(text)
+    assert number["value"] == value
+    assert text[number["start"] : number["end"]] == span
+
+
+@pytest.mark.parametrize(
+    "text", ["the 5th call", "at 3pm", "Q4 outbound", "at 10:30", "v2", "a meeting",
+             "the second call", "2h"],
+)
+def test_ordinals_times_and_names_hold_no_number(text):
+    assert extract_numbers(text) == []
+
+
+@pytest.mark.parametrize(
     ("text", "amount", "currency"),
     [
         ("a budget of $5k", 5000.0, "USD"),
         ("about 5,000 USD", 5000.0, "USD"),
+        ("5,000 dollars", 5000.0, "USD"),
         ("€200 a month", 200.0, "EUR"),
+        ("€20", 20.0, "EUR"),
+        ("20 EUR", 20.0, "EUR"),
         ("USD 1.2m", 1_200_000.0, "USD"),
         ("300 dollars", 300.0, "USD"),
         ("£1.5 million", 1_500_000.0, "GBP"),
         ("$ 99.99", 99.99, "USD"),
         ("40k eur", 40_000.0, "EUR"),
+        ("$2.5M ARR", 2_500_000.0, "USD"),
+        ("five thousand dollars", 5000.0, "USD"),
+        ("twenty euros", 20.0, "EUR"),
+        ("a 2.5m deal", 2_500_000.0, None),
+        ("3bn in pipeline", 3_000_000_000.0, None),
     ],
 )
 def test_money(text, amount, currency):
@@ -81,8 +137,9 @@ def test_money(text, amount, currency):
     assert money["value"] == {"amount": pytest.approx(amount), "currency": currency}
 
 
-def test_plain_numbers_are_not_money():
-    assert extract_amounts("we have 500 seats") == []
+@pytest.mark.parametrize("text", ["we have 500 seats", "5k contacts", "top 10 accounts"])
+def test_plain_numbers_are_not_money(text):
+    assert extract_amounts(text) == []
 
 
 def test_merge_keeps_the_whole_thing_not_its_fragments():

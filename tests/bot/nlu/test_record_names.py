@@ -95,7 +95,7 @@ def test_a_failed_first_read_finds_nothing_and_raises_nothing():
 
 def test_the_refresh_interval_is_checked():
     engine = make_engine("sqlite://")
-    with pytest.raises(ConfigError, match="nlu.record_names_refresh_seconds"):
+    with pytest.raises(ConfigError, match=r"nlu\.record_names_refresh_seconds"):
         record_names_for("sales.data", engine, {"record_names_refresh_seconds": "often"})
     assert record_names_for(None, engine, {}) is None
 
