@@ -4,7 +4,8 @@ A step: ``type`` (call, email, task, linkedin, sms), ``name`` (default "Step 2 (
 ``after_days`` or ``after_hours`` (the wait after the previous step; neither means 0),
 ``template``, ``subject`` (email only), ``automated`` (email only; default true when the email
 has a template) and ``on``: branches from an event to ``next``, ``exit`` or a later step's name.
-Call steps branch on call results, email steps on reply, open, click or bounce.
+Call steps branch on call results, email steps on reply, open, click or bounce. An email's
+subject and template may use only the merge fields of sales/merge_fields.py.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import yaml
 
 from sales.cadence_models import CALL_RESULTS, STEP_TYPES
 from sales.importing import Fields, SourceRecord
+from sales.merge_fields import TemplateFieldError, check_template
 
 MAX_STEPS = 100  # the incumbent's limit per cadence
 MAX_DELAY_DAYS = 365
@@ -103,6 +105,17 @@ def _check_email_fields(
         raise record.error("template", "required for an automated email")
     if automated and subject is None:
         raise record.error("subject", "required for an automated email")
+    for field, text in (("subject", subject), ("template", template)):
+        if text is not None:
+            _check_merge_fields(record, field, text)
+
+
+def _check_merge_fields(record: SourceRecord, field: str, text: str) -> None:
+    """An email a prospect reads must not break on a misspelt merge field when it is sent."""
+    try:
+        check_template(text, field)
+    except TemplateFieldError as error:
+        raise record.error(field, str(error).removeprefix(f"{field}: ")) from error
 
 
 def _delay_minutes(fields: Fields) -> int:

@@ -12,12 +12,13 @@ import csv
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import time
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
+
+from sales.schedule import WorkingHoursError, parse_working_hours
 
 
 class DataImportError(Exception):
@@ -146,19 +147,6 @@ _TRUE = ("true", "yes", "1")
 _FALSE = ("false", "no", "0")
 # Several emails in one CSV cell: ';' or '|' (a comma would need quoting in CSV), or one a line.
 _EMAIL_SEPARATORS = re.compile(r"[;|\n]")
-_WORKING_HOURS = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)-([01]?\d|2[0-3]):([0-5]\d)$")
-
-
-def parse_working_hours(value: str) -> tuple[time, time]:
-    """``"09:00-17:00"`` as (start, end) local times; ValueError if malformed or empty."""
-    match = _WORKING_HOURS.match(value.replace(" ", ""))
-    if match is None:
-        raise ValueError(f"expected hours like 09:00-17:00, got {value!r}")
-    start_h, start_m, end_h, end_m = (int(part) for part in match.groups())
-    start, end = time(start_h, start_m), time(end_h, end_m)
-    if start >= end:
-        raise ValueError(f"the day must start before it ends, got {value!r}")
-    return start, end
 
 
 class Fields:
@@ -229,14 +217,14 @@ class Fields:
         return value
 
     def working_hours(self, field: str) -> str | None:
+        """Hours like ``09:00-17:00``, accepted exactly when due dates can use them."""
         value = self.text(field, max_length=32)
         if value is None:
             return None
         try:
-            start, end = parse_working_hours(value)
-        except ValueError as error:
+            return str(parse_working_hours(value))
+        except WorkingHoursError as error:
             raise self.record.error(field, str(error)) from error
-        return f"{start:%H:%M}-{end:%H:%M}"
 
     def boolean(self, field: str) -> bool | None:
         value = self.record.values.get(field)

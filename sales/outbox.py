@@ -16,7 +16,7 @@ import ssl
 from dataclasses import dataclass
 from datetime import datetime
 from email.message import EmailMessage
-from email.utils import formataddr, make_msgid
+from email.utils import format_datetime, formataddr, make_msgid
 
 from sqlalchemy import func, select, update
 from sqlalchemy.engine import CursorResult
@@ -159,7 +159,7 @@ def send_queued(
         select(OutboxEmail.id).where(OutboxEmail.status == "queued")
         .order_by(OutboxEmail.created_at, OutboxEmail.id).limit(batch)
     ))
-    session.rollback()  # end the read: each email gets its own transaction below
+    session.commit()  # end the read: each email gets its own transaction below
     if not ids:
         return SendReport()
     if smtp is None:
@@ -263,7 +263,7 @@ def _send_one(
         session.commit()
         return
     try:
-        connection.send_message(_message(email, smtp))
+        connection.send_message(_message(email, smtp, now))
     except smtplib.SMTPServerDisconnected as error:
         session.rollback()
         raise _ConnectionLost() from error
@@ -305,7 +305,7 @@ def _opted_out(session: Session, address: str) -> bool:
     return False
 
 
-def _message(email: OutboxEmail, smtp: SmtpSettings) -> EmailMessage:
+def _message(email: OutboxEmail, smtp: SmtpSettings, now: datetime) -> EmailMessage:
     sender = email.sender
     address = smtp.from_address or sender.email
     message = EmailMessage()
@@ -314,6 +314,7 @@ def _message(email: OutboxEmail, smtp: SmtpSettings) -> EmailMessage:
         message["Reply-To"] = formataddr((sender.name, sender.email))
     message["To"] = email.to_email
     message["Subject"] = email.subject
+    message["Date"] = format_datetime(now)
     if not email.message_id:
         email.message_id = make_msgid(domain=address.rpartition("@")[2] or None)
     message["Message-ID"] = email.message_id

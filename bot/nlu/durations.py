@@ -168,10 +168,10 @@ def extract_durations(text: str, tokens: list[Token] | None = None) -> list[dict
 
 
 def _is_rate(tokens: list[Token], i: int) -> bool:
-    """ "twice a day", "5 emails a week": "a <unit>" after a count is a rate."""
+    """ "twice a day", "5 emails a week", "$50 a month": "a <unit>" after a count is a rate."""
     if text_at(tokens, i) != "a":
         return False
     before = text_at(tokens, i - 1)
-    return before in _RATE_WORDS or (
-        before.endswith("s") and read_number(tokens, i - 2) is not None
-    )
+    if before in _RATE_WORDS or read_number(tokens, i - 1) is not None:  # "$50 a month"
+        return True
+    return before.endswith("s") and read_number(tokens, i - 2) is not None

@@ -28,7 +28,15 @@ from bot.nlu.dates import extract_time
 from bot.nlu.durations import extract_durations
 from bot.nlu.lookup import LookupExtractor
 from bot.nlu.money import extract_amounts
-from bot.nlu.tokens import Token, digits_value, read_number, text_at, tokenize, touching
+from bot.nlu.tokens import (
+    NUMBER_WORDS,
+    Token,
+    digits_value,
+    read_number,
+    text_at,
+    tokenize,
+    touching,
+)
 
 Entity = dict[str, Any]
 
@@ -65,6 +73,11 @@ _PHONE = re.compile(
     re.IGNORECASE,
 )
 _NUMBER_SCALES = {"k": 1_000}
+_ONE_AS_PRONOUN_AFTER = frozenset({
+    "a", "an", "the", "this", "that", "which", "either", "each", "any", "every", "next", "new",
+    "old", "last", "other", "another", "no", "same", "right", "wrong", "only", "capital", "first",
+    "does", "my", "your", "our", "their", "his", "her", "its", "favorite", "favourite",
+})
 _SCALE_WORDS = {"thousand": 1_000, "million": 1_000_000, "billion": 1_000_000_000}
 
 
@@ -136,6 +149,10 @@ def _number_at(tokens: list[Token], i: int) -> tuple[int | float, int, int] | No
     """(value, first token, token after) of the number at ``i``, or None."""
     token = tokens[i]
     if token.is_word:
+        if token.text not in NUMBER_WORDS and token.text not in ("a", "an"):
+            return None
+        if token.text == "one" and text_at(tokens, i - 1) in _ONE_AS_PRONOUN_AFTER:
+            return None  # "the next one", "a new one", "Capital One"
         # "a dozen", "a hundred"; a lone "a" is an article, not the number one.
         words = read_number(tokens, i, article=token.text in ("a", "an"))
         if words is None or (token.text in ("a", "an") and words[1] == i + 1):
@@ -146,7 +163,7 @@ def _number_at(tokens: list[Token], i: int) -> tuple[int | float, int, int] | No
         return None
     first, end = i, i + 1
     after = text_at(tokens, end)
-    if touching(tokens, end) and after in _NUMBER_SCALES:
+    if touching(tokens, end) and after in _NUMBER_SCALES and token.text != "401":  # a 401k plan
         value, end = value * _NUMBER_SCALES[after], end + 1
     elif touching(tokens, end) and (after[:1].isalnum() or after in (":", "/")):
         return None  # "5th", "3pm", "2h", "3/4"

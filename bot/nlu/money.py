@@ -34,12 +34,13 @@ _MONEY = re.compile(
     rf"|(?<![\w.$€£¥₹]){_AMOUNT.format(n=4)}(?P<scale4>mm|m|bn)\b)",
     re.IGNORECASE,
 )
+_DIGIT = re.compile(r"\d")
 _CODE_WORD = re.compile(rf"\b(?:{_CODES}|{_WORD_CURRENCY})\b", re.IGNORECASE)
 
 
 def extract_amounts(text: str, tokens: list[Token] | None = None) -> list[dict[str, Any]]:
     """``amount_of_money`` entities, in text order."""
-    found = [_from_match(match) for match in _MONEY.finditer(text)]
+    found = [_from_match(match) for match in _MONEY.finditer(text)] if _DIGIT.search(text) else []
     if _CODE_WORD.search(text):  # only then can number words be money
         found += _spelled_amounts(tokens if tokens is not None else tokenize(text), found)
     return sorted(found, key=lambda entity: entity["start"])

@@ -6,6 +6,7 @@ conventions are documented in bot.nlu.dates.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 
@@ -58,6 +59,9 @@ class Clock:
 def at_clock(day: date, clock: Clock, part: str | None = None) -> datetime:
     hour = clock.hour24(part)
     return datetime(day.year, day.month, day.day) + timedelta(hours=hour, minutes=clock.minute)
+
+
+_COLON_TIME = re.compile(r"(\d{1,2}):(\d{2})(?::\d{2})?")
 
 
 class ClockReader:
@@ -144,10 +148,10 @@ class ClockReader:
         return Clock(value, 0, meridiem), j
 
     def _colon_clock(self, token: str, i: int) -> tuple[Clock, int] | None:
-        parts = token.split(":")
-        if len(parts) not in (2, 3) or len(parts[1]) != 2:
+        found = _COLON_TIME.fullmatch(token)
+        if found is None:
             return None
-        hour, minute = int(parts[0]), int(parts[1])
+        hour, minute = int(found.group(1)), int(found.group(2))
         if hour > 24 or minute > 59:
             return None
         meridiem, j = self._meridiem(i + 1)

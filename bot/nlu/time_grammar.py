@@ -9,6 +9,7 @@ documented in bot.nlu.dates.
 from __future__ import annotations
 
 import calendar
+import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -28,6 +29,7 @@ from bot.nlu.time_words import (
 )
 from bot.nlu.tokens import TENS, Token, text_at, touching
 
+_DOTTED_DATE = re.compile(r"(\d{1,2})\.(\d{1,2})\.(\d{4}|\d{2})")
 CALENDAR_UNITS = frozenset({"day", "week", "month", "year"})
 _ORDINAL_CUES = frozenset({"on", "the", "by", "until", "till", "from", "before", "after", "to",
                            "through"})
@@ -192,14 +194,14 @@ class TimeGrammar(ClockReader):
 
     def _year(self, i: int) -> int | None:
         word = self.word(i)
-        if len(word) == 4 and word.isdigit() and 1900 <= int(word) <= 2100:
+        if len(word) == 4 and word.isdecimal() and 1900 <= int(word) <= 2100:
             return int(word)
         return None
 
     def _day_number(self, j: int) -> tuple[int, int] | None:
         """A day of the month: "5", "5th", "fifth", "twenty-first"."""
         token = text_at(self.tokens, j)
-        if token.isdigit() and len(token) <= 2 and 1 <= int(token) <= 31:
+        if token.isdecimal() and len(token) <= 2 and 1 <= int(token) <= 31:
             if self.word(j + 1) in ORDINAL_SUFFIXES and touching(self.tokens, j + 1):
                 return int(token), j + 2
             if self.word(j + 1) in (":", ".") or self.word(j + 1) in MERIDIEM:
@@ -221,7 +223,7 @@ class TimeGrammar(ClockReader):
         if j == i and cue not in _ORDINAL_CUES:
             return None
         token = self.word(j)
-        if token.isdigit():
+        if token.isdecimal():
             if not (self.word(j + 1) in ORDINAL_SUFFIXES and touching(self.tokens, j + 1)):
                 return None
             day, end = int(token), j + 2
@@ -243,17 +245,13 @@ class TimeGrammar(ClockReader):
     def _numeric_date(self, i: int) -> tuple[Day, int] | None:
         """ "2024-03-20", "3/20", "3/20/2025", "20.03.2024" (see bot.nlu.dates on M/D order)."""
         token = self.word(i)
-        if token.count(".") == 2:
-            parts = [int(part) for part in token.split(".")]
-            return self._numeric_day(parts[2], parts[1], parts[0], i + 1)
-        if not token.isdigit() or (touching(self.tokens, i) and self.tokens[i - 1].is_word):
+        dotted = _DOTTED_DATE.fullmatch(token)
+        if dotted is not None:
+            day, month, year = (int(part) for part in dotted.groups())
+            return self._numeric_day(year + 2000 if year < 100 else year, month, day, i + 1)
+        if not token.isdecimal() or (touching(self.tokens, i) and self.tokens[i - 1].is_word):
             return None
-        pieces, separators, j = [int(token)], set(), i + 1
-        while self.word(j) in ("-", "/") and touching(self.tokens, j) \
-                and self.word(j + 1).isdigit() and touching(self.tokens, j + 1) and len(pieces) < 3:
-            separators.add(self.word(j))
-            pieces.append(int(self.word(j + 1)))
-            j += 2
+        pieces, separators, j = self._separated_numbers(i)
         if len(pieces) < 2 or len(separators) != 1 or self.word(j) in ("/", "-", "%"):
             return None
         if separators == {"-"}:  # only ISO dates use dashes: "2-3" is a range of numbers
@@ -269,6 +267,16 @@ class TimeGrammar(ClockReader):
         if year is not None and year < 100:
             year += 2000
         return self._numeric_day(year, month, day, j)
+
+    def _separated_numbers(self, i: int) -> tuple[list[int], set[str], int]:
+        """ "3/20/2025" -> ([3, 20, 2025], {"/"}, the index after it)."""
+        pieces, separators, j = [int(self.word(i))], set(), i + 1
+        while len(pieces) < 3 and self.word(j) in ("-", "/") and touching(self.tokens, j) \
+                and self.word(j + 1).isdecimal() and touching(self.tokens, j + 1):
+            separators.add(self.word(j))
+            pieces.append(int(self.word(j + 1)))
+            j += 2
+        return pieces, separators, j
 
     def _numeric_day(
         self, year: int | None, month: int, day: int, j: int

@@ -247,7 +247,7 @@ class TimePhrases:
         if second is None:
             return None
         if j == i and not (self.word(j) in WEEKDAYS or self.word(j) in MONTHS
-                           or self.word(j).isdigit()):
+                           or self.word(j).isdecimal()):
             return None  # "today to tomorrow" needs "from"; "monday to friday" does not
         last = second[0].date
         while last < start:  # "from friday to monday", "dec 28 - jan 3"
@@ -275,7 +275,7 @@ class TimePhrases:
     def _same_month_day(self, start: date, j: int) -> tuple[Day, int] | None:
         """The "7" of "march 5-7"."""
         word = self.word(j)
-        if not (word.isdigit() and len(word) <= 2 and self.word(j + 1) not in (":", "am", "pm")):
+        if not (word.isdecimal() and len(word) <= 2 and self.word(j + 1) not in (":", "am", "pm")):
             return None
         try:
             return Day(start.replace(day=int(word))), j + 1

@@ -27,7 +27,7 @@ class Token(NamedTuple):  # a tuple: messages are tokenised on every turn, so cr
 
     @property
     def is_digits(self) -> bool:
-        return self.text.isdigit()
+        return self.text.isdecimal()
 
 
 def tokenize(text: str) -> list[Token]:
@@ -80,7 +80,7 @@ def read_number(
     Digits ("1,200", "2.5") or words ("twenty five", "twenty-five", "one hundred and ten",
     "a dozen"). With ``article``, a lone "a"/"an" reads as 1 ("an hour").
     """
-    if i >= len(tokens):
+    if not 0 <= i < len(tokens):
         return None
     value = digits_value(tokens[i].text)
     if value is not None:

@@ -337,6 +337,14 @@ STEP = "{type: call, name: Call}"
             "step 1, field 'subject': only email steps have a subject",
         ),
         (f"{{name: X, steps: [{STEP}, {STEP}]}}", "step 2, field 'name': two steps are named"),
+        (
+            "{name: X, steps: [{type: email, subject: Hi, template: 'Hi {{Recipient.Frist}}'}]}",
+            "step 1, field 'template': unknown merge field {{Recipient.Frist}} (known: ",
+        ),
+        (
+            "{name: X, steps: [{type: email, subject: 'Hi {{Recipient.FirstName', template: x}]}",
+            "step 1, field 'subject': subject line 1: unexpected end of template",
+        ),
         ("{name: X, steps: [{type: call, wait: 2}]}", "step 1, field 'wait': unknown field"),
         ("{name: X, steps: call}", "line 1, field 'steps': expected a list of steps, got 'call'"),
     ],

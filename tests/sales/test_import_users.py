@@ -279,9 +279,9 @@ def test_working_hours_are_imported_normalised_and_default_to_nine_to_five(
 @pytest.mark.parametrize(
     ("value", "message"),
     [
-        ("9-5", "expected hours like 09:00-17:00, got '9-5'"),
-        ("17:00-09:00", "the day must start before it ends, got '17:00-09:00'"),
-        ("09:00-24:30", "expected hours like 09:00-17:00, got '09:00-24:30'"),
+        ("9-5", "working hours '9-5': expected HH:MM-HH:MM, for example 09:00-17:00"),
+        ("17:00-09:00", "working hours '17:00-09:00': the start must come before the end"),
+        ("09:00-24:30", "working hours '09:00-24:30': not a time of day (00:00 to 24:00)"),
     ],
 )
 def test_bad_working_hours_are_named(tmp_path: Path, value: str, message: str) -> None:
@@ -290,4 +290,4 @@ def test_bad_working_hours_are_named(tmp_path: Path, value: str, message: str) -
         with pytest.raises(DataImportError) as caught:
             import_records(engine, "users", [record], "org")
         assert count(engine, User) == 0
-    assert str(caught.value) == f"org row 1, field 'working_hours': {message}"
+    assert str(caught.value).startswith(f"org row 1, field 'working_hours': {message}")

@@ -205,6 +205,7 @@ def test_a_queued_email_is_delivered_once_and_marked_sent(session: Session,
     message = received.message
     assert message["Subject"] == "For Initech"
     assert message["From"] == "Sam Rivera <sam@acme.example>"
+    assert message["Date"].datetime == NOW
     assert received.body == "Hi Ann,\nshall we talk?\n"
     session.refresh(row)
     assert (row.status, row.sent_at, row.error) == ("sent", NOW, None)

@@ -1,8 +1,11 @@
 """The entities a whole message yields: rules, durations and times together, no fragments."""
 
+import itertools
 from datetime import UTC, datetime
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 NOW = datetime(2024, 1, 15, 17, 0, tzinfo=UTC)  # Monday noon in New York
 NEW_YORK = "America/New_York"
@@ -42,3 +45,25 @@ def test_a_duration_and_a_range_in_one_request(toy_model):
 )
 def test_each_piece_is_claimed_once_by_the_right_kind(toy_model, text, expected):
     assert kinds(toy_model, text) == expected
+
+
+WORDS = ["tomorrow", "at", "3pm", "next", "friday", "between", "and", "from", "to", "-", "the",
+         "5th", "of", "march", "in", "2", "weeks", "a", "half", "hour", "q4", "$5k", "one",
+         "hundred", "10:30", "/", "2024-03-20", "ago", "end", "month", "morning", "+1", "555",
+         "twenty", "five", "dollars", "3/4", ",", ".", "may", "sat", "noon", "o'clock", "x"]
+
+
+@settings(max_examples=300, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    st.lists(st.one_of(st.sampled_from(WORDS), st.text(max_size=6)), max_size=14),
+    st.datetimes(min_value=datetime(2000, 1, 1), max_value=datetime(2099, 12, 1),
+                 timezones=st.just(UTC)),
+)
+def test_any_text_yields_well_formed_entities_and_never_raises(toy_model, words, now):
+    text = " ".join(words)
+    entities = toy_model.extract_entities(text, timezone="Australia/Sydney", now=now)
+    for entity in entities:
+        assert 0 <= entity["start"] < entity["end"] <= len(text)
+    for before, after in itertools.pairwise(entities):
+        assert before["end"] <= after["start"]
