@@ -53,7 +53,7 @@ class CadenceAction(Action, ABC):
                 actor = find_user(session, acting_user_email(tracker))
                 if actor is None:
                     dispatcher.utter_message(text=SIGN_IN)
-                    return [SlotSet("cadence_next", "stop")]
+                    return stop_request()
                 return self.act(session, actor, dispatcher, tracker)
         except CadenceError as error:
             dispatcher.utter_message(text=error.message, buttons=self.suggested(error))
@@ -82,6 +82,11 @@ class CadenceAction(Action, ABC):
 
 def reset_request() -> Events:
     return [SlotSet(name, None) for name in REQUEST_SLOTS]
+
+
+def stop_request() -> Events:
+    """End the flow here: what was said is the whole answer."""
+    return [SlotSet(name, "stop" if name == "cadence_next" else None) for name in REQUEST_SLOTS]
 
 
 def ask_first(question: str) -> Events:

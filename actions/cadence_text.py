@@ -18,6 +18,7 @@ from rapidfuzz import fuzz
 _EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}\b")
 # How close a misspelt name must be to one that exists ("Q4 Outbond" -> "Q4 Outbound").
 _FUZZY_CUTOFF = 88
+_LIST_ANSWER = re.compile(r"^(?:the\s+)?(?P<name>.+?)\s+list$", re.IGNORECASE)
 _ALL_CADENCES = re.compile(
     r"\b(?:(?:all|every|each)\s+(?:of\s+)?(?:(?:her|his|their|my|the|our|its)\s+)?"
     r"(?:cadences?|sequences?)|everywhere|everything|all of them)\b",
@@ -160,8 +161,11 @@ def split_targets(text: str) -> tuple[str | None, list[str]]:
         part = part.strip().strip(".")
         if not part:
             continue
+        named_list = _LIST_ANSWER.match(part)
         if part.lower().startswith("list:"):
             list_name = part[5:].strip() or None
+        elif named_list:  # an answer such as "the Dreamforce webinar list"
+            list_name = named_list["name"]
         elif _EMAIL.fullmatch(part):
             items.append(part)
         else:

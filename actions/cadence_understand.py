@@ -23,6 +23,7 @@ from actions.cadence_chat import (
     CadenceAction,
     Events,
     cadence_button,
+    stop_request,
     targets_of,
 )
 from actions.cadence_text import CadenceRequest, Known, KnownUser, understand
@@ -79,9 +80,9 @@ class ActionCadenceUnderstand(CadenceAction):
                 verb = "is" if len(request.targets) == 1 else "are"
                 who = join_names(request.targets)
                 dispatcher.utter_message(text=f"{who} {verb} not in any cadence.")
-                return [SlotSet(name, "stop" if name == "cadence_next" else None)
-                        for name in REQUEST_SLOTS]
-            request.cadence = found[0] if found and len(found) == 1 else None
+                return stop_request()
+            if found and len(found) == 1:  # in one cadence only: no need to ask which
+                request.cadence = found[0]
         values: dict[str, Any] = {
             "cadence_name": request.cadence,
             "cadence_targets": request.targets_text,

@@ -10,7 +10,7 @@ from rapidfuzz import fuzz, process
 
 from bot.dialogue.flows import SlotDefinition
 from bot.nlu.dates import extract_time, user_zone
-from bot.nlu.time_phrases import localise
+from bot.nlu.time_periods import localise
 
 _YES = {
     "yes",

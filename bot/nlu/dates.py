@@ -58,7 +58,8 @@ from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from bot.nlu.time_phrases import Moment, TimePhrases, localise
+from bot.nlu.time_periods import Moment, localise
+from bot.nlu.time_phrases import TimePhrases
 from bot.nlu.time_words import might_mention_time
 from bot.nlu.tokens import tokenize
 

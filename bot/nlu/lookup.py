@@ -3,6 +3,10 @@
 A value is matched case-insensitively on word boundaries, so "acme" finds "ACME" but not
 "acmeville". When an annotation gave a synonym (``[NYC]{"entity": "city", "value": "New York"}``)
 the entity's value is the canonical one, and the canonical text is matched as well.
+
+This is for the tens or hundreds of values examples annotate (one regular expression of them
+all). The thousands of names of records in a database, matched loosely and kept fresh as they
+are imported, are bot/nlu/records.py's.
 """
 
 from __future__ import annotations
@@ -48,7 +52,7 @@ class LookupExtractor:
 
     @classmethod
     def from_values(cls, entity: str, values: Iterable[str] | Mapping[str, str]) -> LookupExtractor:
-        """Names from elsewhere (records in a database); a mapping gives synonym -> canonical."""
+        """A list of values (a Rasa lookup table); a mapping gives synonym -> canonical."""
         pairs = values.items() if isinstance(values, Mapping) else ((v, v) for v in values)
         return cls({surface: LookupEntry(entity, canonical) for surface, canonical in pairs})
 

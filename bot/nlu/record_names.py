@@ -1,11 +1,13 @@
 """Keeps the record-name extractor in step with the database, without a restart.
 
 The names come from the data plugin (config.yml ``data.module``), which the bot reaches by name
-and asks ``record_names(engine)``. They are read when first needed and then at most every
-``nlu.record_names_refresh_seconds`` (default 30), inside the turn that finds them stale: a
-turn a few seconds after an import sees the new records, and a quiet bot asks nothing. A
-failed read is logged and the names read before are kept: a database hiccup must never break a
-turn. While one turn reads, concurrent turns use the names they have instead of waiting.
+and asks ``record_names(engine)``. They are read when first needed (``Agent.load`` asks at
+once, so the first user does not wait), and then at most every
+``nlu.record_names_refresh_seconds`` (default 30): the turn that finds them stale starts a
+re-read in a background thread and goes on with the names it has, since reading and indexing
+ten thousand names takes a tenth of a second or more, too long to add to a turn. The turns
+after it see the new records; a quiet bot asks nothing. A failed read is logged and the names
+read before are kept: a database hiccup must never break a turn.
 """
 
 from __future__ import annotations
@@ -38,15 +40,18 @@ class RecordNames:
         refresh_seconds: float = DEFAULT_REFRESH_SECONDS,
         common_words: Iterable[str] = (),
         clock: Callable[[], float] = time.monotonic,
+        background: bool = True,
     ) -> None:
         self.load = load
         self.refresh_seconds = refresh_seconds
         self.common_words = frozenset(common_words)
         self.clock = clock
+        self.background = background  # False: a due re-read happens in the turn (tests)
         self.extractor: RecordNameExtractor | None = None
         self._names: dict[str, list[NameSpec]] | None = None
         self._checked_at: float | None = None
-        self._lock = threading.Lock()
+        self._lock = threading.Lock()  # held while one read is under way
+        self._reader: threading.Thread | None = None
 
     def extract(self, text: str) -> list[Entity]:
         """Record names in ``text``, by the names as fresh as the refresh interval allows."""
@@ -54,16 +59,36 @@ class RecordNames:
         return extractor.extract(text) if extractor is not None else []
 
     def current(self) -> RecordNameExtractor | None:
+        """The extractor; reads the names first if there are none yet, or starts a re-read."""
         checked_at = self._checked_at
-        due = checked_at is None or self.clock() - checked_at >= self.refresh_seconds
-        # The first read waits for the names; later ones let other turns go on meanwhile.
-        if due and self._lock.acquire(blocking=checked_at is None):
-            try:
-                if self._checked_at == checked_at:  # nobody refreshed while we waited
+        if checked_at is None:
+            with self._lock:  # concurrent first turns wait for the one read
+                if self._checked_at is None:
                     self.refresh()
-            finally:
-                self._lock.release()
+            return self.extractor
+        due = self.clock() - checked_at >= self.refresh_seconds
+        if due and self._lock.acquire(blocking=False):  # else another turn is reading already
+            self._checked_at = self.clock()
+            if self.background:
+                self._reader = threading.Thread(
+                    target=self._refresh_and_release, name="record-names", daemon=True
+                )
+                self._reader.start()
+            else:
+                self._refresh_and_release()
         return self.extractor
+
+    def wait(self, timeout: float | None = None) -> None:
+        """Until a re-read started in the background is done."""
+        reader = self._reader
+        if reader is not None:
+            reader.join(timeout)
+
+    def _refresh_and_release(self) -> None:
+        try:
+            self.refresh()
+        finally:
+            self._lock.release()
 
     def refresh(self) -> None:
         """Read the names now; rebuild the index only when they changed."""

@@ -18,7 +18,6 @@ from bot.nlu.time_words import (
     MERIDIEM,
     MONTHS,
     PARTS,
-    PM_PARTS,
     WEAK_CUES,
     WEEKDAYS,
     ZONE_WORDS,
@@ -37,18 +36,21 @@ class Clock:
     named: bool = False  # "3 o'clock": a clock time, though am/pm is not said
 
     def hour24(self, part: str | None = None) -> int:
-        """0-24. Without am/pm, a part of day decides, else business hours: 8-11 am, 12-7 pm."""
+        """Hours after the day's midnight. Without am/pm a part of the day decides, else
+        business hours: 8-11 am, 12-7 pm."""
         if self.meridiem == "am":
             return 0 if self.hour == 12 else self.hour
         if self.meridiem == "pm":
             return self.hour if self.hour >= 12 else self.hour + 12
         if self.hour == 0 or self.hour > 12:
             return self.hour
-        if part is not None:
-            if part in PM_PARTS:
-                return self.hour if self.hour == 12 else self.hour + 12
-            return 0 if self.hour == 12 and part == "morning" else self.hour
-        return self.hour + 12 if self.hour <= 7 else self.hour
+        if part is None:
+            return self.hour + 12 if self.hour <= 7 else self.hour
+        # The reading nearest the part of day: "10 in the evening" 22, "1 at lunch" 13, "12 at
+        # night" 24, "tonight at 2" 26 (2am the next morning).
+        start, end = PARTS[part]
+        readings = (self.hour % 12 + add for add in (0, 12, 24))
+        return min(readings, key=lambda hour: max(start - hour, hour - end, 0))
 
     @property
     def said_plainly(self) -> bool:
@@ -183,8 +185,8 @@ class ClockReader:
 
     def _cued_bare_hour(self, i: int, j: int) -> bool:
         before = self.word(i - 1)
-        if self.word(j) in ("in", "at") and self.part(j) is not None:
-            return True  # "one in the afternoon", "ten at night"
+        if self.word(j) == "tonight" or (self.word(j) in ("in", "at") and self.part(j)):
+            return True  # "8 tonight", "one in the afternoon", "ten at night"
         if before in AT_CUES:
             return self.ends_phrase(j) and self.word(j) not in ("%", "/")
         if before in WEAK_CUES:  # "for eight tomorrow", not "a table for 3"

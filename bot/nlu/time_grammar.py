@@ -152,8 +152,7 @@ class TimeGrammar(ClockReader):
     def _ordinal_after_weekday(self, j: int) -> tuple[Day, int] | None:
         """ "thursday the 14th": the date decides, the weekday only confirms it."""
         k = j + 1 if self.word(j) == "," else j
-        read = self._month_day(k) or self._ordinal_day(k)
-        return read
+        return self._month_day(k) or self._ordinal_day(k)
 
     def _month_day(self, i: int) -> tuple[Day, int] | None:
         """ "march 5", "march 5th, 2025", "5 march", "the 5th of march", "march fifth"."""
@@ -181,18 +180,22 @@ class TimeGrammar(ClockReader):
     def _dated(self, day: int, month: int, j: int) -> tuple[Day, int] | None:
         """The date with an optional year after it; without one, the next such date."""
         k = j + 1 if self.word(j) == "," else j
-        year = self._year(k)
-        try:
-            if year is not None:
+        year = self.year_at(k)
+        if year is not None:
+            try:
                 return Day(date(year, month, day)), k + 1
-            found = date(self.today.year, month, day)
-            if found < self.today:
-                found = date(self.today.year + 1, month, day)
-        except ValueError:
-            return None
-        return Day(found), j
+            except ValueError:
+                return None
+        for candidate in range(self.today.year, self.today.year + 5):  # Feb 29: a leap year
+            try:
+                found = date(candidate, month, day)
+            except ValueError:
+                continue
+            if found >= self.today:
+                return Day(found), j
+        return None
 
-    def _year(self, i: int) -> int | None:
+    def year_at(self, i: int) -> int | None:
         word = self.word(i)
         if len(word) == 4 and word.isdecimal() and 1900 <= int(word) <= 2100:
             return int(word)
@@ -246,9 +249,10 @@ class TimeGrammar(ClockReader):
         """ "2024-03-20", "3/20", "3/20/2025", "20.03.2024" (see bot.nlu.dates on M/D order)."""
         token = self.word(i)
         dotted = _DOTTED_DATE.fullmatch(token)
-        if dotted is not None:
-            day, month, year = (int(part) for part in dotted.groups())
-            return self._numeric_day(year + 2000 if year < 100 else year, month, day, i + 1)
+        if dotted is not None:  # day.month.year
+            numbers = [int(part) for part in dotted.groups()]
+            century = 2000 if numbers[2] < 100 else 0
+            return self._numeric_day(numbers[2] + century, numbers[1], numbers[0], i + 1)
         if not token.isdecimal() or (touching(self.tokens, i) and self.tokens[i - 1].is_word):
             return None
         pieces, separators, j = self._separated_numbers(i)

@@ -30,7 +30,6 @@ PARTS = {
     "morning": (9, 12), "afternoon": (12, 17), "evening": (17, 21), "night": (18, 24),
     "tonight": (18, 24), "lunch": (12, 14), "lunchtime": (12, 14),
 }
-PM_PARTS = frozenset({"afternoon", "evening", "night", "tonight"})
 MERIDIEM = {"am": "am", "a.m.": "am", "a.m": "am", "pm": "pm", "p.m.": "pm", "p.m": "pm"}
 # A named zone means that zone's wall clock on that date, whatever its daylight-saving state:
 # "3pm ET" in July is 15:00 in New York (EDT).

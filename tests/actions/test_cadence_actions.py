@@ -89,7 +89,7 @@ def test_a_new_message_asking_the_same_is_told_the_target_is_enrolled(database: 
 def test_only_known_users_work_with_cadences(database: str, user: str | None) -> None:
     said, slots = run(ActionCadenceEnroll(), tracker(user, ENROL))
     assert said == [SIGN_IN]
-    assert slots == {"cadence_next": "stop"}
+    assert slots["cadence_next"] == "stop"
     assert enrollments(database) == 0
 
 

@@ -104,3 +104,4 @@ def test_an_answer_naming_people_and_a_list_splits_into_them() -> None:
         "Spring webinar", ["ana@globex.example", "Jane Roe"])
     assert split_targets("ana@globex.example and Jane Roe") == (
         None, ["ana@globex.example", "Jane Roe"])
+    assert split_targets("the Spring webinar list") == ("Spring webinar", [])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Iterator
 from functools import cache
@@ -53,7 +54,7 @@ def values(records: RecordNames, message: str) -> list[str]:
 
 def test_names_are_read_at_first_use_and_again_only_when_due():
     loader, clock = Names({"account": ["Globex"]}), Clock()
-    records = RecordNames(loader, refresh_seconds=30, clock=clock)
+    records = RecordNames(loader, refresh_seconds=30, clock=clock, background=False)
     assert values(records, "the globex deal") == ["Globex"]
     loader.names = {"account": ["Globex", "Initech"]}
     clock.now += 29
@@ -63,9 +64,31 @@ def test_names_are_read_at_first_use_and_again_only_when_due():
     assert loader.reads == 2
 
 
+def test_a_due_read_runs_in_the_background_and_the_turn_goes_on():
+    loader, clock = Names({"account": ["Globex"]}), Clock()
+    database_answers = threading.Event()
+
+    def slow_loader() -> dict[str, list[Any]]:
+        if loader.reads:  # the re-read: as slow as the test wants
+            database_answers.wait(timeout=10)
+        return loader()
+
+    records = RecordNames(slow_loader, refresh_seconds=30, clock=clock)
+    assert values(records, "globex initech") == ["Globex"]
+    loader.names = {"account": ["Globex", "Initech"]}
+    clock.now += 30
+    # The re-read has started and cannot finish: the turns meanwhile use the names they have.
+    assert values(records, "globex initech") == ["Globex"]
+    assert values(records, "globex initech") == ["Globex"]
+    database_answers.set()
+    records.wait(timeout=10)
+    assert values(records, "globex initech") == ["Globex", "Initech"]
+    assert loader.reads == 2  # one re-read, however many turns found the names stale
+
+
 def test_unchanged_names_keep_the_index_built_before():
     loader, clock = Names({"account": ["Globex"]}), Clock()
-    records = RecordNames(loader, refresh_seconds=5, clock=clock)
+    records = RecordNames(loader, refresh_seconds=5, clock=clock, background=False)
     first = records.current()
     clock.now += 10
     assert records.current() is first
@@ -74,7 +97,7 @@ def test_unchanged_names_keep_the_index_built_before():
 
 def test_a_failed_read_is_logged_and_the_names_read_before_are_kept(caplog):
     loader, clock = Names({"account": ["Globex"]}), Clock()
-    records = RecordNames(loader, refresh_seconds=1, clock=clock)
+    records = RecordNames(loader, refresh_seconds=1, clock=clock, background=False)
     assert values(records, "globex") == ["Globex"]
     loader.error = RuntimeError("database is down")
     clock.now += 2
@@ -136,7 +159,9 @@ def test_the_agent_fills_slots_from_record_names_and_sees_new_imports(database):
     turn = say(agent, "what's going on with the globex deal", "rep-1")
     assert turn["replies"] == ["Here is the brief for Globex Corporation."]
     data.import_records(database, "accounts", [{"name": "Vandelay Industries"}], "more")
-    clock.now += 31  # past nlu.record_names_refresh_seconds: the next turn reads the names
+    clock.now += 31  # past nlu.record_names_refresh_seconds: the next turn starts a re-read
+    say(agent, "hello", "rep-2")
+    agent.records.wait(timeout=10)
     turn = say(agent, "tell me about vandelay", "rep-2")
     assert turn["replies"] == ["Here is the brief for Vandelay Industries."]
 
@@ -149,6 +174,8 @@ def test_a_database_error_while_reading_names_does_not_break_a_turn(database):
     with database.begin() as connection:
         connection.execute(text("DROP TABLE saved_lists"))
     clock.now += 60
+    say(agent, "hello", "rep-3")
+    agent.records.wait(timeout=10)
     turn = say(agent, "what's going on with the globex deal", "rep-3")
     # The names read before still count.
     assert turn["replies"] == ["Here is the brief for Globex Corporation."]
