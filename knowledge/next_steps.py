@@ -6,10 +6,11 @@ demo"), or asks the other side for one ("can you send me a quote by Friday?"). T
 
 - the speaker, for "I'll / I will / I'm going to / let me";
 - the speaker's side, for "we'll / we will" (said as the speaker, since "we" is their company);
-- a named person, for "<Name> will / is going to ..." where the name is a participant's (first)
-  name or a capitalised first name in the sentence;
-- the other side, for requests ("can you / could you / please ... send"): the call owner when
-  a customer asks, the customer's speaker when the rep asks;
+- a named person, for "<Name> will / is going to ..." where the name is capitalised and not a
+  pronoun, day, month or sentence opener ("Hank will send the terms", "Legal will review");
+- the other side, for requests ("can you / could you / please ... send", or an imperative "Send
+  me the business case"): the call owner when a customer asks, the customer's speaker when the
+  rep asks;
 - both sides ("everyone") for "let's ...".
 
 A sentence that is negated ("I won't be able to send it") matches none of the forms. The due
@@ -44,23 +45,36 @@ _LETS = re.compile(
     r"(?:" + _ACTIONS + r"|get (something|time|a call|a meeting) on|plan|pencil)\b",
     re.IGNORECASE,
 )
+# A request is a next step only for a follow-up action: "could you walk me through..." in
+# discovery asks for an answer now, not for something to be done after the call.
+_FOLLOW_UPS = (
+    r"send|share|email|forward|introduce|loop in|set up|schedule|book|sign|review|confirm"
+    r"|get back|put together|prepare|draft|check with|ask|invite|connect me|reach out|follow up"
+)
 _REQUEST = re.compile(
     r"\b(can you|could you|would you|will you|can you please|please|would you mind)\s+"
-    r"(?:\w+\s+){0,2}?(?:" + _ACTIONS + r")\b",
+    r"(?:\w+\s+){0,2}?(?:" + _FOLLOW_UPS + r")\b",
     re.IGNORECASE,
 )
+_IMPERATIVE = re.compile(r"^(?:please |and |so |just )?(?:" + _FOLLOW_UPS + r")\b", re.IGNORECASE)
 _PLAN = re.compile(
     r"\b(next steps? (is|are|would be|will be)|action items?|as a next step|the plan is"
-    r"|follow[- ]up (call|meeting|email)|on the calendar|send (over )?an? (invite|calendar))\b",
+    r"|follow[- ]up (call|meeting|email) (is|will|next|on)|send (over )?an? (invite|calendar))\b",
     re.IGNORECASE,
 )
+# A lookahead, so that "And Hank will send" is tried at "Hank" after "And" is turned down.
 _NAMED = re.compile(
-    r"\b(?P<name>[A-Z][a-z]+)(?: [A-Z][a-z]+)? (?:will|is going to|'ll|can)\s+"
-    r"(?:\w+\s+){0,2}?(?:" + _ACTIONS + r")\b"
+    r"(?=\b(?P<name>[A-Z][a-z]+)(?: [A-Z][a-z]+)? (?:will|is going to|is gonna)\s+"
+    r"(?:\w+\s+){0,2}?(?:" + _ACTIONS + r")\b)"
 )
 _NOT_NAMES = frozenset(
     {"I", "We", "You", "They", "He", "She", "It", "That", "This", "Someone", "Somebody",
-     "Everyone", "Who", "What", "Which", "There", "Then", "So", "And", "But", "Maybe"}
+     "Everyone", "Who", "What", "Which", "There", "Then", "So", "And", "But", "Maybe", "Also",
+     "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday", "Today",
+     "Tomorrow", "Next", "Great", "Okay", "Perfect", "Sure", "Yes", "Well", "Now", "Our",
+     "Your", "My", "Their", "Nobody", "Anyone", "One", "Each", "Both", "Somebody"}
+    | {month for month in ("January February March April May June July August September "
+                           "October November December").split()}
 )  # fmt: skip
 _NEGATED = re.compile(r"\b(won't|will not|can't|cannot|can not|not going to|unable to)\b", re.I)
 
@@ -71,28 +85,25 @@ class Commitment:
     named: str | None = None
 
 
-def commitment_in(sentence: str, participant_names: set[str]) -> Commitment | None:
+def commitment_in(sentence: str) -> Commitment | None:
     """What kind of next step ``sentence`` is, or None when it is none."""
     text = sentence.replace("’", "'")
     if _NEGATED.search(text) and not _REQUEST.search(text):
         return None
-    named = _named_owner(text, participant_names)
+    named = _named_owner(text)
     if named is not None:
         return Commitment("named", named)
     if _SELF.search(text) or _WE.search(text):
         return Commitment("speaker")
-    if _REQUEST.search(text):
+    if _REQUEST.search(text) or _IMPERATIVE.search(text.strip()):
         return Commitment("other_side")
     if _LETS.search(text) or _PLAN.search(text):
         return Commitment("both")
     return None
 
 
-def _named_owner(text: str, participant_names: set[str]) -> str | None:
+def _named_owner(text: str) -> str | None:
     for match in _NAMED.finditer(text):
-        name = match.group("name")
-        if name in _NOT_NAMES:
-            continue
-        if not participant_names or name.lower() in participant_names:
-            return name
+        if match.group("name") not in _NOT_NAMES:
+            return match.group("name")
     return None

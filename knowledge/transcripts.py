@@ -66,6 +66,8 @@ def parse_transcript(text: str, kind: str) -> Transcript:
     parsers: dict[str, Callable[[str], Transcript]] = {
         "vtt": parse_vtt, "srt": parse_srt, "json": parse_json, "text": parse_text,
     }  # fmt: skip
+    if not text.strip():
+        raise TranscriptError("empty file")
     return parsers[kind](text)
 
 
@@ -291,7 +293,7 @@ def parse_text(text: str) -> Transcript:
         start = stated_start if timed else at
         spoken = len(words.split()) / WORDS_PER_SECOND
         following = turns[index + 1][1] if timed and index + 1 < len(turns) else None
-        end = following if following is not None and following >= start else start + spoken
+        end = start + spoken if following is None else max(start, min(following, start + spoken))
         segments.append(Segment(speaker, round(start, 3), round(end, 3), " ".join(words.split())))
         at = start + spoken
     return Transcript(_turns(segments), "text", started_at=started_at, timed=timed,

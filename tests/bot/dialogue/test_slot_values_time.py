@@ -33,3 +33,8 @@ def test_an_iso_value_without_offset_is_the_users_wall_clock() -> None:
 def test_an_unknown_zone_is_named() -> None:
     with pytest.raises(TimezoneError, match="Nowhere/Land"):
         parse_slot_value(SLOT, "tomorrow", timezone="Nowhere/Land", now=NOW)
+
+
+def test_a_range_entity_value_fills_a_datetime_slot_unchanged() -> None:
+    week = {"from": "2024-01-22T00:00:00-05:00", "to": "2024-01-29T00:00:00-05:00"}
+    assert coerce_slot_value(SLOT, week, "America/New_York") == week

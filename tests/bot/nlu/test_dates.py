@@ -130,6 +130,12 @@ def test_naive_now_is_taken_as_utc():
         ("30 minutes from now", "2024-01-15T12:30:00-05:00", "minute", "30 minutes from now"),
         ("an hour ago", "2024-01-15T11:00:00-05:00", "minute", "an hour ago"),
         ("until the twenty ninth", "2024-01-29T00:00:00-05:00", "day", "the twenty ninth"),
+        ("call at 8 tonight", "2024-01-15T20:00:00-05:00", "hour", "8 tonight"),
+        ("tonight at 2", "2024-01-16T02:00:00-05:00", "hour", "tonight at 2"),  # after midnight
+        ("12 at night", "2024-01-16T00:00:00-05:00", "hour", "12 at night"),
+        ("1 at lunch", "2024-01-15T13:00:00-05:00", "hour", "1 at lunch"),
+        ("6 in the morning", "2024-01-16T06:00:00-05:00", "hour", "6 in the morning"),
+        ("feb 29", "2024-02-29T00:00:00-05:00", "day", "feb 29"),
     ],
 )
 def test_points(text, value, grain, said):
@@ -172,6 +178,9 @@ def test_points(text, value, grain, said):
         ("friday from 9 to 11:30am", "2024-01-19T09:00", "2024-01-19T11:30", "minute",
          "friday from 9 to 11:30am"),
         ("2-4pm", "2024-01-15T14:00", "2024-01-15T16:00", "hour", "2-4pm"),
+        ("tomorrow 2-4pm", "2024-01-16T14:00", "2024-01-16T16:00", "hour", "tomorrow 2-4pm"),
+        ("9am to 5pm on friday", "2024-01-19T09:00", "2024-01-19T17:00", "hour",
+         "9am to 5pm on friday"),
         ("11-1pm", "2024-01-15T11:00", "2024-01-15T13:00", "hour", "11-1pm"),  # not over yet
         ("10pm to 2am", "2024-01-15T22:00", "2024-01-16T02:00", "hour", "10pm to 2am"),
         ("from monday to wednesday", "2024-01-15T00:00", "2024-01-18T00:00", "day",

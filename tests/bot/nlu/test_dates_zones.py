@@ -112,6 +112,7 @@ def test_just_after_midnight_in_kolkata_tomorrow_is_two_utc_days_ahead():
         ((2024, 2, 28, 12, 0), "tomorrow", "2024-02-29T00:00:00-05:00"),
         ((2024, 1, 31, 12, 0), "the 30th", "2024-03-30T00:00:00-04:00"),  # February has none
         ((2024, 12, 31, 12, 0), "in 2 days", "2025-01-02T00:00:00-05:00"),
+        ((2023, 3, 1, 12, 0), "feb 29", "2024-02-29T00:00:00-05:00"),  # the next one that exists
     ],
 )
 def test_month_ends(now, text, expected):
