@@ -23,6 +23,7 @@ from actions.cadence_text import split_targets
 from actions.conversation import acting_user_email
 from actions.database import sales_session
 from sales.cadence_results import CadenceError
+from sales.cadence_targets import find_list
 from sales.handoffs import find_user
 from sales.models import User
 
@@ -78,6 +79,37 @@ class CadenceAction(Action, ABC):
     def refused(self, error: CadenceError) -> Events:
         """Slots after a refused request: by default the request is over."""
         return reset_request()
+
+
+class PerTargetAction(CadenceAction):
+    """A request naming several people, carried out for each on its own: a target refused
+    (not due, not theirs, unknown) is said so, and the others still count."""
+
+    nobody = "Whom do you mean? Name a person."
+    with_lists = True  # a saved list's members are targets too
+
+    def act(
+        self, session: Session, actor: User, dispatcher: CollectingDispatcher, tracker: Tracker
+    ) -> Events:
+        list_name, targets = targets_of(tracker)
+        if list_name is not None and self.with_lists:
+            targets = [*targets, *list_members(session, list_name)]
+        answers: list[str] = []
+        for target in targets:
+            try:
+                answers.append(self.one(session, actor, target, tracker))
+            except CadenceError as error:
+                answers.append(error.message)
+        dispatcher.utter_message(text=" ".join(answers) or self.nobody)
+        return reset_request()
+
+    @abstractmethod
+    def one(self, session: Session, actor: User, target: str, tracker: Tracker) -> str:
+        """One target's part of the request: what to say about it."""
+
+
+def list_members(session: Session, list_name: str) -> list[str]:
+    return [member.email for member in find_list(session, list_name).members]
 
 
 def reset_request() -> Events:

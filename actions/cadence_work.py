@@ -13,22 +13,17 @@ from sqlalchemy.orm import Session
 from actions.cadence_chat import (
     CadenceAction,
     Events,
+    PerTargetAction,
     cadence_of,
     reset_request,
     slot_text,
-    targets_of,
 )
-from sales.cadence_changes import live_enrollments
-from sales.cadence_flow import due_tasks
-from sales.cadence_models import Cadence, Enrollment, StepTask
-from sales.cadence_results import join_names
-from sales.cadence_targets import TargetResolver
+from sales.cadence_models import Cadence, Enrollment
 from sales.cadences import (
-    CadenceError,
     StepOutcome,
     complete_task,
+    due_task,
     due_today,
-    find_cadence,
     log_call_result,
     members,
     skip_task,
@@ -78,21 +73,14 @@ class ActionCadenceStats(CadenceAction):
         return reset_request()
 
 
-class _StepAction(CadenceAction):
+class _StepAction(PerTargetAction):
     """Complete, skip or log: one step of each target named, the one due in their cadence."""
 
-    def act(
-        self, session: Session, actor: User, dispatcher: CollectingDispatcher, tracker: Tracker
-    ) -> Events:
-        _, targets = targets_of(tracker)
-        answers = []
-        for target in targets:
-            try:
-                answers.append(self.work(session, actor, target, tracker).summary)
-            except CadenceError as error:
-                answers.append(error.message)
-        dispatcher.utter_message(text=" ".join(answers) or "Whose step do you mean?")
-        return reset_request()
+    nobody = "Whose step do you mean?"
+    with_lists = False
+
+    def one(self, session: Session, actor: User, target: str, tracker: Tracker) -> str:
+        return self.work(session, actor, target, tracker).summary
 
     @abstractmethod
     def work(self, session: Session, actor: User, target: str, tracker: Tracker) -> StepOutcome:
@@ -104,7 +92,7 @@ class ActionCadenceCompleteStep(_StepAction):
         return "action_cadence_complete_step"
 
     def work(self, session: Session, actor: User, target: str, tracker: Tracker) -> StepOutcome:
-        task = due_task(session, target, cadence_of(tracker))
+        task = due_task(session, actor=actor, target=target, cadence_name=cadence_of(tracker))
         return complete_task(session, task, actor=actor, result=None, now=utc_now())
 
 
@@ -113,7 +101,7 @@ class ActionCadenceSkipStep(_StepAction):
         return "action_cadence_skip_step"
 
     def work(self, session: Session, actor: User, target: str, tracker: Tracker) -> StepOutcome:
-        task = due_task(session, target, cadence_of(tracker))
+        task = due_task(session, actor=actor, target=target, cadence_name=cadence_of(tracker))
         return skip_task(session, task, actor=actor, now=utc_now())
 
 
@@ -130,30 +118,6 @@ class ActionCadenceLogCall(_StepAction):
         heard = result.replace("_", " ").capitalize()
         outcome.summary = f"Logged the call with {outcome.target}: {heard}. {outcome.summary}"
         return outcome
-
-
-def due_task(session: Session, target: str, cadence_name: str | None) -> StepTask:
-    """The step due for ``target`` in its active cadence (or in ``cadence_name``)."""
-    found = TargetResolver(session).one(target)
-    cadence = find_cadence(session, cadence_name) if cadence_name else None
-    tasks = [
-        task
-        for enrollment in live_enrollments(session, found, cadence)
-        if enrollment.state == "active"
-        for task in due_tasks(enrollment)
-    ]
-    if not tasks:
-        where = f" in {cadence.name}" if cadence else ""
-        raise CadenceError("not_due", f"No step is due for {found.label}{where}.")
-    if len(tasks) > 1:
-        names = [task.enrollment.cadence.name for task in tasks]
-        raise CadenceError(
-            "ambiguous_cadence",
-            f"{found.label} has steps due in {join_names(names, 5)}: which cadence? "
-            f"Say, for example, \"complete {found.label}'s step in {names[0]}\".",
-            names,
-        )
-    return tasks[0]
 
 
 class ActionCadenceListMine(CadenceAction):

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from actions.cadence_chat import (
     CadenceAction,
     Events,
+    PerTargetAction,
     ask_first,
     cadence_of,
     request_key,
@@ -25,11 +26,11 @@ from actions.cadence_chat import (
     slot_text,
     targets_of,
 )
+from actions.database import daily_email_limit
 from sales.cadences import (
     CadenceError,
     ChangeOutcome,
     enroll,
-    find_list,
     find_user,
     pause,
     preview_enroll,
@@ -52,6 +53,7 @@ class ActionCadencePreviewEnroll(CadenceAction):
         outcome = preview_enroll(
             session, actor=actor, cadence_name=str(slot_text(tracker, "cadence_name")),
             targets=targets, list_name=list_name, assignee=assignee_of(session, tracker),
+            daily_limit=daily_email_limit(),
         )  # fmt: skip
         if outcome.needs_confirmation and outcome.enrolled:
             return ask_first(outcome.summary)
@@ -69,7 +71,7 @@ class ActionCadenceEnroll(CadenceAction):
         outcome = enroll(
             session, actor=actor, cadence_name=str(slot_text(tracker, "cadence_name")),
             targets=targets, list_name=list_name, assignee=assignee_of(session, tracker),
-            request_key=request_key(tracker),
+            request_key=request_key(tracker), daily_limit=daily_email_limit(),
         )  # fmt: skip
         dispatcher.utter_message(text=outcome.summary)
         return reset_request()
@@ -109,23 +111,11 @@ class ActionCadenceRemove(CadenceAction):
         return reset_request()
 
 
-class _PerTargetChange(CadenceAction):
+class _PerTargetChange(PerTargetAction):
     """Pause, resume and reassign take one target at a time; a request may name several."""
 
-    def act(
-        self, session: Session, actor: User, dispatcher: CollectingDispatcher, tracker: Tracker
-    ) -> Events:
-        list_name, targets = targets_of(tracker)
-        if list_name is not None:
-            targets = [*targets, *list_members(session, list_name)]
-        answers: list[str] = []
-        for target in targets:
-            try:
-                answers.append(self.change(session, actor, target, tracker).summary)
-            except CadenceError as error:
-                answers.append(error.message)  # one target refused; the others still count
-        dispatcher.utter_message(text=" ".join(answers) or "Whom do you mean? Name a person.")
-        return reset_request()
+    def one(self, session: Session, actor: User, target: str, tracker: Tracker) -> str:
+        return self.change(session, actor, target, tracker).summary
 
     @abstractmethod
     def change(self, session: Session, actor: User, target: str, tracker: Tracker) -> ChangeOutcome:
@@ -166,8 +156,4 @@ def assignee_of(session: Session, tracker: Tracker) -> User | None:
     """The user the request names as the one to work the targets ("for Sam"), if any."""
     named = slot_text(tracker, "cadence_assignee")
     return find_user(session, named) if named else None
-
-
-def list_members(session: Session, list_name: str) -> list[str]:
-    return [member.email for member in find_list(session, list_name).members]
 

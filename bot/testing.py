@@ -1,6 +1,10 @@
 """End-to-end conversation tests in Rasa's test-case YAML, each on a fresh database.
 
 fixtures: [fixtures/org.yml]          # optional, relative to the test file
+env: {SALESBOT_EMAIL_DAILY_LIMIT: 3}  # optional, also per case: environment variables set while
+                                      # a case runs, for what reads them then (actions, and ${VAR}
+                                      # in a config they load); the engine's own config is loaded
+                                      # once, before
 stub_custom_actions:                  # optional canned results, as in Rasa
   action_check_order: {events: [...], responses: [{text: ...}]}
 test_cases:
@@ -58,6 +62,7 @@ class TestCase:
     timezone: str | None = None
     fixtures: list[Path] = field(default_factory=list)
     stubs: dict[str, Any] = field(default_factory=dict)
+    env: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -85,6 +90,7 @@ def load_test_file(path: Path) -> list[TestCase]:
         raise TestFileError(f"{path}: expected a 'test_cases' list")
     fixtures = [(path.parent / str(item)).resolve() for item in _as_list(content.get("fixtures"))]
     stubs = dict(content.get("stub_custom_actions") or {})
+    file_env = _environment_of(content.get("env"), str(path))
     cases: list[TestCase] = []
     for index, raw in enumerate(content["test_cases"], start=1):
         if not isinstance(raw, dict) or not raw.get("test_case"):
@@ -111,9 +117,32 @@ def load_test_file(path: Path) -> list[TestCase]:
                 timezone=raw.get("timezone"),
                 fixtures=case_fixtures,
                 stubs={**general, **case_stubs},
+                env={**file_env, **_environment_of(raw.get("env"), f"{path}: '{name}'")},
             )
         )
     return cases
+
+
+def _environment_of(value: Any, where: str) -> dict[str, str]:
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise TestFileError(f"{where}: 'env' must map variable names to values")
+    return {str(name): str(setting) for name, setting in value.items()}
+
+
+@contextmanager
+def _environment(values: dict[str, str]) -> Iterator[None]:
+    previous = {name: os.environ.get(name) for name in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for name, value in previous.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
 
 
 def _message_id(value: Any) -> str | None:
@@ -159,7 +188,7 @@ class TestRunner:
 
     def run_case(self, case: TestCase) -> CaseResult:
         result = CaseResult(case)
-        with self.fresh_database(case) as url:
+        with self.fresh_database(case) as url, _environment(case.env):
             engine = make_engine(url)
             runner = StubActionRunner(case.stubs, self.actions) if case.stubs else self.actions
             agent = Agent(self.config, self.domain, self.nlu, SQLTrackerStore(engine), runner)

@@ -32,7 +32,7 @@ log = logging.getLogger(__name__)
 VERSION = "rules-1"
 MAX_SUMMARY_NEXT_STEPS = 6
 # The insights a summary sentence may carry to be weighted up (see knowledge.summary).
-_SUMMARY_KINDS = ("next_steps", "pricing", "objections", "competitors", "products")
+_SUMMARY_KINDS = ("pricing", "objections", "competitors", "products")
 
 
 def analyse_call(
@@ -81,15 +81,15 @@ def summarise(
     turns: CallTurns, insights: dict[str, Any], *, embed: Embed | None = None
 ) -> dict[str, Any]:
     sentences = list(sentences_of(turns.turns))
-    keys = {
-        (item["position"], item["quote"]) for kind in _SUMMARY_KINDS for item in insights[kind]
-    }
+    keys = {(item["position"], item["quote"]) for kind in _SUMMARY_KINDS for item in insights[kind]}
     objections = [(item["position"], item["quote"]) for item in insights["objections"]]
+    steps = summary_next_steps(insights["next_steps"], turns.duration)
+    said = {(item["position"], item["quote"]) for item in steps}
     return {
         "method": "extractive",
         "customer_impression": customer_impression(sentences, objections),
-        "summary": extractive_summary(sentences, keys, embed=embed),
-        "next_steps": summary_next_steps(insights["next_steps"], turns.duration),
+        "summary": extractive_summary(sentences, keys, embed=embed, exclude=said),
+        "next_steps": steps,
     }
 
 
@@ -118,4 +118,3 @@ def _local_dates(call: Call) -> Callable[[float], date]:
         return (call.started_at + timedelta(seconds=offset)).astimezone(zone).date()
 
     return said_on
-

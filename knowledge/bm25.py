@@ -12,9 +12,14 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 
+
+def _word_set(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
 # Function words plus the fillers of speech ("um", "yeah"), which are frequent in every
 # transcript and so carry no information about what a passage is about.
-STOP_WORDS = frozenset(
+STOP_WORDS = _word_set(
     """
     a about above after again against all also am an and any are aren as at be because been
     before being below between both but by can cannot could couldn did didn do does doesn doing
@@ -27,20 +32,20 @@ STOP_WORDS = frozenset(
     yours yourself yourselves ll re ve d s t m o y
     um uh uhm erm er hmm mm mhm mmm ah oh eh huh yeah yep yes ok okay alright right well
     gonna wanna kinda sorta actually basically really like know mean think guess sort kind
-    """.split()
+    """
 )
 
 # Words that describe asking about a conversation rather than its content: "what did they
 # say about pricing" is a question about "pricing". Dropped from queries only, because in a
 # passage "said" or "discuss" are ordinary (if weak) words.
-QUERY_WORDS = frozenset(
+QUERY_WORDS = _word_set(
     """
     say said says saying tell told talk talked talking discuss discussed discussing discussion
     discussions mention mentioned mentioning mentions speak spoke spoken summarize summarise
     summary summarized summarised anyone anybody someone somebody everyone group team meeting
     meetings call calls conversation thought thoughts opinion opinions view views perspective
     come came topic topics point points regarding concerning
-    """.split()
+    """
 )
 
 _WORD = re.compile(r"[a-z0-9]+(?:['\u2019][a-z]+)?")
@@ -107,9 +112,10 @@ class BM25:
         for counts in self._counts:
             frequencies.update(counts.keys())
         total = len(documents)
-        # The "+1" form of the IDF: never negative, so a term in most passages still counts a little.
+        # The "+1" form of the IDF: never negative, so a term in most passages still counts.
         self.idf = {
-            term: math.log(1.0 + (total - df + 0.5) / (df + 0.5)) for term, df in frequencies.items()
+            term: math.log(1.0 + (total - df + 0.5) / (df + 0.5))
+            for term, df in frequencies.items()
         }
 
     def __len__(self) -> int:

@@ -34,7 +34,7 @@ class Scope:
         """How answers name the calls searched: "your calls", "your team's calls"."""
         return {"all": "the calls", "team": "your team's calls", "own": "your calls"}[self.kind]
 
-    def calls(self) -> Select[tuple[Call]]:
+    def calls(self) -> Select[Call]:
         query = select(Call)
         return query if self.owner_ids is None else query.where(Call.owner_id.in_(self.owner_ids))
 

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import calendar
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -114,7 +115,7 @@ def _next_month(today: date) -> date:
     return (_end_of_month(today) + timedelta(days=1)).replace(day=1)
 
 
-_SIMPLE = {
+_SIMPLE: dict[str, Callable[[date], date]] = {
     "today": lambda today: today,
     "tomorrow": lambda today: today + timedelta(days=1),
     "end_of_week": _end_of_week,

@@ -47,10 +47,18 @@ _NUMBER_WORDS = (
 )
 _PER = r"(?:\s(?:per|a|an|/)\s?(?:seat|user|month|year|head|licen[cs]e|rep|agent))*"
 _MONEY = re.compile(
-    r"[$€£]\s?\d[\d,.]*\s?(?:k|m|million|thousand)?" + _PER
-    + r"|(?<![\w])(?:" + _NUMBER_WORDS + r"[- ]){0,5}" + _NUMBER_WORDS
-    + r"\s?(?:dollars|usd|euros?|bucks|pounds)" + _PER
-    + r"|(?<![\w])(?:" + _NUMBER_WORDS + r"[- ]){0,3}" + _NUMBER_WORDS
+    r"[$€£]\s?\d[\d,.]*\s?(?:k|m|million|thousand)?"
+    + _PER
+    + r"|(?<![\w])(?:"
+    + _NUMBER_WORDS
+    + r"[- ]){0,5}"
+    + _NUMBER_WORDS
+    + r"\s?(?:dollars|usd|euros?|bucks|pounds)"
+    + _PER
+    + r"|(?<![\w])(?:"
+    + _NUMBER_WORDS
+    + r"[- ]){0,3}"
+    + _NUMBER_WORDS
     + r"\s?(?:percent|%)(?: (?:off|discount))?",
     re.IGNORECASE,
 )
@@ -130,7 +138,7 @@ def cite(sentence: Sentence, **extra: Any) -> dict[str, Any]:
         "internal": turn.internal,
         "company": turn.company,
         "position": turn.position,
-        "start": round(sentence.start, 1),
+        "start": round(sentence.start, 3),
         "quote": sentence.text,
         **extra,
     }
@@ -138,7 +146,8 @@ def cite(sentence: Sentence, **extra: Any) -> dict[str, Any]:
 
 def _amounts(text: str) -> list[str]:
     found = (" ".join(match.group(0).split()) for match in _MONEY.finditer(text))
-    return [amount for amount in found if not amount.lower().startswith(("a ", "and "))]
+    # "a" and "and" are number words ("a hundred", "one hundred and twenty") but not on their own
+    return [re.sub(r"^(?:(?:a|and)\s+)+", "", amount, flags=re.IGNORECASE) for amount in found]
 
 
 def _owner(commitment: Commitment, turn: Turn, turns: list[Turn], owner_name: str) -> str:

@@ -19,8 +19,11 @@ date is read by ``knowledge.due_dates`` relative to when the sentence was said.
 
 from __future__ import annotations
 
+import calendar
 import re
 from dataclasses import dataclass
+
+from knowledge.text import straight
 
 _ACTIONS = (
     r"send|share|email|forward|follow up|follow-up|circle back|get back|schedule|set up|book"
@@ -72,9 +75,8 @@ _NOT_NAMES = frozenset(
      "Everyone", "Who", "What", "Which", "There", "Then", "So", "And", "But", "Maybe", "Also",
      "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday", "Today",
      "Tomorrow", "Next", "Great", "Okay", "Perfect", "Sure", "Yes", "Well", "Now", "Our",
-     "Your", "My", "Their", "Nobody", "Anyone", "One", "Each", "Both", "Somebody"}
-    | {month for month in ("January February March April May June July August September "
-                           "October November December").split()}
+     "Your", "My", "Their", "Nobody", "Anyone", "One", "Each", "Both"}
+    | set(calendar.month_name[1:])
 )  # fmt: skip
 _NEGATED = re.compile(r"\b(won't|will not|can't|cannot|can not|not going to|unable to)\b", re.I)
 
@@ -87,7 +89,7 @@ class Commitment:
 
 def commitment_in(sentence: str) -> Commitment | None:
     """What kind of next step ``sentence`` is, or None when it is none."""
-    text = sentence.replace("’", "'")
+    text = straight(sentence)
     if _NEGATED.search(text) and not _REQUEST.search(text):
         return None
     named = _named_owner(text)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from knowledge.text import words
+from knowledge.text import CLAUSE_BREAK, straight, words
 
 CATEGORIES = ("budget", "authority", "need", "timing")
 
@@ -86,18 +86,15 @@ NEGATIONS = frozenset(
      "hardly", "nothing", "none", "didn't", "wouldn't", "shouldn't"}
 )  # fmt: skip
 NEGATION_WINDOW = 4  # words before a phrase that can negate it
-_CLAUSE_BREAK = re.compile(r"[,;:—–]|\s-\s|\b(?:but|and|so|because|although|though)\b", re.I)
 
 
 def objections_in(sentence: str) -> list[tuple[str, str]]:
     """(category, matched phrase) for each category ``sentence`` raises, once per category."""
-    text = sentence.replace("’", "'")
+    text = straight(sentence)
     found: list[tuple[str, str]] = []
     for category, patterns in _PATTERNS.items():
         for pattern in patterns:
-            match = next(
-                (m for m in pattern.finditer(text) if not _negated(text, m.start())), None
-            )
+            match = next((m for m in pattern.finditer(text) if not _negated(text, m.start())), None)
             if match is not None:
                 found.append((category, match.group(0)))
                 break
@@ -107,6 +104,6 @@ def objections_in(sentence: str) -> list[tuple[str, str]]:
 def _negated(text: str, start: int) -> bool:
     # Only the phrase's own clause: in "we can't, it's too expensive" the "can't" is not about
     # the price.
-    clause = _CLAUSE_BREAK.split(text[:start])[-1]
+    clause = CLAUSE_BREAK.split(text[:start])[-1]
     before = words(clause)[-NEGATION_WINDOW:]
     return any(word in NEGATIONS or word.endswith("n't") for word in before)

@@ -45,7 +45,7 @@ def read_period(question: str, now: datetime, timezone: str) -> Period | None:
     zone = ZoneInfo(timezone)
     local_now = now.astimezone(zone)
     today = local_now.date()
-    text = " ".join(question.lower().replace("’", "'").split())
+    text = " ".join(question.lower().replace("\u2019", "'").split())
     for reader in (_between, _rolling, _since, _named, _on_day, _in_month):
         found = reader(text, today)
         if found is not None:
@@ -134,8 +134,11 @@ def _in_month(text: str, today: date) -> Found:
     if not match:
         return None
     month = MONTHS[match.group(1).rstrip(".")]
-    year = int(match.group(2)) if match.group(2) else (
-        today.year if month <= today.month else today.year - 1)
+    year = (
+        int(match.group(2))
+        if match.group(2)
+        else (today.year if month <= today.month else today.year - 1)
+    )
     last = date(year, month, calendar.monthrange(year, month)[1])
     return date(year, month, 1), min(last, today), match.group(0)
 
@@ -157,7 +160,7 @@ def _past_date(phrase: str, today: date) -> date | None:
     month, day, year = _parts(phrase)
     if month is None or day is None:
         return None
-    for candidate_year in ([year] if year else [today.year, today.year - 1]):
+    for candidate_year in [year] if year else [today.year, today.year - 1]:
         try:
             candidate = date(candidate_year, month, day)
         except ValueError:
@@ -171,8 +174,11 @@ def _parts(phrase: str) -> tuple[int | None, int | None, int | None]:
     numeric = re.fullmatch(r"(\d{1,2})/(\d{1,2})(?:/(\d{2,4}))?", phrase)
     if numeric:
         year = int(numeric.group(3)) if numeric.group(3) else None
-        return int(numeric.group(1)), int(numeric.group(2)), (
-            year + 2000 if year is not None and year < 100 else year)
+        return (
+            int(numeric.group(1)),
+            int(numeric.group(2)),
+            (year + 2000 if year is not None and year < 100 else year),
+        )
     month = next((MONTHS[w.rstrip(".,")] for w in phrase.split() if w.rstrip(".,") in MONTHS),
                  None)  # fmt: skip
     numbers = [int(n) for n in re.findall(r"\d+", phrase)]

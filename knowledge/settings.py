@@ -20,6 +20,14 @@ reported naming its key (``asr.rep_channel: expected 0 or 1, got 2``)::
       trackers: {Security: [SOC 2, SSO, GDPR]}
       aliases: {Gong: [gong.io]}        # other names of a competitor or product
     llm: null                           # {provider: openai|anthropic|ollama, model: ...}
+    retrieval:                          # passages and hybrid search (knowledge/index.py)
+      window: 4                         # turns per passage (at most)
+      stride: 2                         # turns between the starts of two passages
+      max_words: 160                    # longer turns are cut into pieces
+      bm25_k1: 1.2
+      bm25_b: 0.75
+      dense_weight: 0.5                 # share of the dense (MiniLM) rank in the fusion
+      min_confidence: 0.3               # below: "I couldn't find that"
 """
 
 from __future__ import annotations
@@ -88,12 +96,24 @@ class LlmSettings:
 
 
 @dataclass(frozen=True)
+class RetrievalSettings:
+    window: int = 4
+    stride: int = 2
+    max_words: int = 160
+    bm25_k1: float = 1.2
+    bm25_b: float = 0.75
+    dense_weight: float = 0.5
+    min_confidence: float = 0.3
+
+
+@dataclass(frozen=True)
 class KnowledgeSettings:
     data_dir: Path = Path(".salesbot")
     asr: AsrSettings = field(default_factory=AsrSettings)
     vector_store: VectorStoreSettings = field(default_factory=VectorStoreSettings)
     insights: InsightSettings = field(default_factory=InsightSettings)
     llm: LlmSettings | None = None  # None: answers and summaries by retrieval and extraction
+    retrieval: RetrievalSettings = field(default_factory=RetrievalSettings)
 
 
 def knowledge_settings(config: Mapping[str, Any] | None, base_dir: Path) -> KnowledgeSettings:
@@ -106,6 +126,7 @@ def knowledge_settings(config: Mapping[str, Any] | None, base_dir: Path) -> Know
         vector_store=_vector_store(config.get("vector_store"), base_dir, data_dir),
         insights=_insights(config.get("insights")),
         llm=_llm(config.get("llm")),
+        retrieval=_retrieval(config.get("retrieval")),
     )
 
 
@@ -221,6 +242,26 @@ def _llm(section: Any) -> LlmSettings | None:
         api_key=_text(section.get("api_key"), f"{where}.api_key"),
         temperature=_number(section.get("temperature", 0.0), f"{where}.temperature", 0.0, 2.0),
         timeout=_number(section.get("timeout", 60.0), f"{where}.timeout", 1.0, 3600.0),
+    )
+
+
+def _retrieval(section: Any) -> RetrievalSettings:
+    where = "retrieval"
+    section = _mapping(section, where)
+    default = RetrievalSettings()
+    _known(section, where, set(default.__dataclass_fields__))
+    window = _integer(section.get("window", default.window), f"{where}.window", 1, 4)
+    return RetrievalSettings(
+        window=window,
+        stride=_integer(section.get("stride", default.stride), f"{where}.stride", 1, window),
+        max_words=_integer(section.get("max_words", default.max_words), f"{where}.max_words",
+                           20, 400),
+        bm25_k1=_number(section.get("bm25_k1", default.bm25_k1), f"{where}.bm25_k1", 0.0, 5.0),
+        bm25_b=_number(section.get("bm25_b", default.bm25_b), f"{where}.bm25_b", 0.0, 1.0),
+        dense_weight=_number(section.get("dense_weight", default.dense_weight),
+                             f"{where}.dense_weight", 0.0, 1.0),
+        min_confidence=_number(section.get("min_confidence", default.min_confidence),
+                               f"{where}.min_confidence", 0.0, 1.0),
     )
 
 

@@ -24,45 +24,83 @@ from numpy.typing import NDArray
 
 from knowledge.insights import Sentence, cite
 from knowledge.objections import NEGATIONS
-from knowledge.text import words
+from knowledge.text import CLAUSE_BREAK, straight, words
 
 Embed = Callable[[Sequence[str]], NDArray[np.float32]]
 
 MIN_WORDS = 6
-MIN_PICKS, MAX_PICKS, SENTENCES_PER_PICK = 5, 8, 12
-INSIGHT_WEIGHT = 1.25  # a sentence with an insight counts this much more
+MIN_PICKS, MAX_PICKS, SENTENCES_PER_PICK = 5, 8, 8
+INSIGHT_WEIGHT = 1.6  # a sentence with an insight (price, objection, competitor) counts more
+QUESTION_WEIGHT = 0.6  # a question says less about what happened than its answer
 REDUNDANCY = 0.35  # how much similarity to an already picked sentence costs (0..1)
 DAMPING = 0.85
 
 _POSITIVE = [
-    r"love", r"great", r"excellent", r"impress(ed|ive)", r"excit(ed|ing)", r"perfect", r"awesome",
-    r"fantastic", r"helpful", r"useful", r"valuable", r"makes (a lot of )?sense",
-    r"sounds (good|great)", r"looks (good|great)", r"(really|very) (nice|cool|interesting)",
-    r"exactly what", r"keen", r"compelling", r"promising", r"game[- ]changer", r"big win",
-    r"(i|we) like (that|this|it|what)", r"interested in", r"on board", r"let's do it",
-    r"move forward", r"thrilled", r"happy with (this|that|what)",
-    r"(that's|that is|sounds|it's|very|really) interesting", r"agreed", r"(that|this) (really )?helps",
-    r"worth it", r"(a lot )?easier to justify", r"i like (that|the|this) idea",
+    r"love",
+    r"great",
+    r"excellent",
+    r"impress(ed|ive)",
+    r"excit(ed|ing)",
+    r"perfect",
+    r"awesome",
+    r"fantastic",
+    r"helpful",
+    r"useful",
+    r"valuable",
+    r"makes (a lot of )?sense",
+    r"sounds (good|great)",
+    r"looks (good|great)",
+    r"(really|very) (nice|cool|interesting)",
+    r"exactly what",
+    r"keen",
+    r"compelling",
+    r"promising",
+    r"game[- ]changer",
+    r"big win",
+    r"(i|we) like (that|this|it|what)",
+    r"interested in",
+    r"on board",
+    r"let's do it",
+    r"move forward",
+    r"thrilled",
+    r"happy with (this|that|what)",
+    r"(that's|that is|sounds|it's|very|really) interesting",
+    r"agreed",
+    r"(that|this) (really )?helps",
+    r"worth it",
+    r"(a lot )?easier to justify",
+    r"i like (that|the|this) idea",
 ]
 _NEGATIVE = [
-    r"concern(ed|s)?", r"worr(ied|y|ies)", r"skeptic(al)?", r"hesitant", r"disappoint(ed|ing)",
-    r"frustrat(ed|ing)", r"not (convinced|sure|impressed)", r"unfortunately", r"confus(ed|ing)",
-    r"clunky", r"(doesn't|does not|won't|will not) work for us", r"deal[- ]?breaker",
-    r"red flag", r"(a|too) (big )?risk", r"complicated", r"underwhelm(ed|ing)",
+    r"concern(ed|s)?",
+    r"worr(ied|y|ies)",
+    r"skeptic(al)?",
+    r"hesitant",
+    r"disappoint(ed|ing)",
+    r"frustrat(ed|ing)",
+    r"not (convinced|sure|impressed)",
+    r"unfortunately",
+    r"confus(ed|ing)",
+    r"clunky",
+    r"(doesn't|does not|won't|will not) work for us",
+    r"deal[- ]?breaker",
+    r"red flag",
+    r"(a|too) (big )?risk",
+    r"complicated",
+    r"underwhelm(ed|ing)",
 ]
 _POSITIVE_RE = [re.compile(r"(?<![\w'])" + p + r"(?![\w'])", re.I) for p in _POSITIVE]
 _NEGATIVE_RE = [re.compile(r"(?<![\w'])" + p + r"(?![\w'])", re.I) for p in _NEGATIVE]
-_CLAUSE_BREAK = re.compile(r"[,;:—–]|\b(?:but|and|so|because|although|though)\b", re.I)
 
 
 def sentence_tone(text: str) -> int:
     """Positive minus negative cues in ``text``; a negated cue counts the other way."""
-    text = text.replace("’", "'")
+    text = straight(text)
     score = 0
     for patterns, sign in ((_POSITIVE_RE, 1), (_NEGATIVE_RE, -1)):
         for pattern in patterns:
             for match in pattern.finditer(text):
-                clause = _CLAUSE_BREAK.split(text[: match.start()])[-1]
+                clause = CLAUSE_BREAK.split(text[: match.start()])[-1]
                 negated = any(w in NEGATIONS or w.endswith("n't") for w in words(clause)[-3:])
                 if negated and not match.group(0).lower().startswith(("not ", "doesn't", "won't")):
                     score -= sign
@@ -114,9 +152,18 @@ def extractive_summary(
     insight_keys: set[tuple[int, str]] | None = None,
     embed: Embed | None = None,
     picks: int | None = None,
+    exclude: set[tuple[int, str]] | None = None,
 ) -> list[dict[str, Any]]:
-    """The most informative sentences, in call order, as citable items."""
-    candidates = [s for s in sentences if len(words(s.text)) >= MIN_WORDS]
+    """The most informative sentences, in call order, as citable items.
+
+    ``exclude`` (turn position, sentence) are left out: the next steps, shown on their own.
+    """
+    left_out = exclude or set()
+    candidates = [
+        s
+        for s in sentences
+        if len(words(s.text)) >= MIN_WORDS and (s.turn.position, s.text) not in left_out
+    ]
     if not candidates:
         candidates = sorted(sentences, key=lambda s: -len(s.text))[:MIN_PICKS]
         return [cite(s) for s in sorted(candidates, key=lambda s: s.start)]
@@ -125,11 +172,14 @@ def extractive_summary(
     similarity = _cosine(vectors)
     scores = _lexrank(similarity)
     keys = insight_keys or set()
-    weights = np.array(
-        [INSIGHT_WEIGHT if (s.turn.position, s.text) in keys else 1.0 for s in candidates]
-    )
+    weights = np.array([_weight(s, keys) for s in candidates])
     chosen = _mmr(scores * weights, similarity, count)
     return [cite(candidates[i]) for i in sorted(chosen, key=lambda i: candidates[i].start)]
+
+
+def _weight(sentence: Sentence, keys: set[tuple[int, str]]) -> float:
+    weight = INSIGHT_WEIGHT if (sentence.turn.position, sentence.text) in keys else 1.0
+    return weight * (QUESTION_WEIGHT if sentence.text.rstrip().endswith("?") else 1.0)
 
 
 def _tfidf(texts: list[str]) -> NDArray[np.float32]:
@@ -160,13 +210,14 @@ def _lexrank(similarity: NDArray[np.float64]) -> NDArray[np.float64]:
         if np.abs(updated - rank).sum() < 1e-9:
             break
         rank = updated
-    return rank / rank.max()
+    return np.asarray(rank / rank.max(), dtype=np.float64)
 
 
 def _mmr(scores: NDArray[np.float64], similarity: NDArray[np.float64], count: int) -> list[int]:
     chosen: list[int] = []
     remaining = set(range(len(scores)))
     while remaining and len(chosen) < count:
+
         def value(i: int) -> float:
             overlap = max((similarity[i, j] for j in chosen), default=0.0)
             return float((1 - REDUNDANCY) * scores[i] - REDUNDANCY * overlap)

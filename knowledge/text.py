@@ -14,7 +14,18 @@ from functools import lru_cache
 # Abbreviations whose full stop does not end a sentence.
 _ABBREVIATIONS = ("mr", "mrs", "ms", "dr", "st", "vs", "etc", "e.g", "i.e", "approx", "inc", "ltd")
 _SENTENCE_END = re.compile(r"(?<=[.!?])[\"')\]]?\s+(?=[\"'(\[]?[A-Z0-9$£€])")
-_WORD = re.compile(r"[a-z0-9]+(?:['’][a-z]+)?(?:\.[0-9]+)?", re.IGNORECASE)
+_WORD = re.compile(r"[a-z0-9]+(?:['\u2019][a-z]+)?(?:\.[0-9]+)?", re.IGNORECASE)
+
+
+# Where a clause ends: a negation before it says nothing about the words after it.
+CLAUSE_BREAK = re.compile(
+    r"[,;:\u2014\u2013]|\s-\s|\b(?:but|and|so|because|although|though)\b", re.IGNORECASE
+)
+
+
+def straight(text: str) -> str:
+    """Curly apostrophes made straight, as the rules are written ("don't")."""
+    return text.replace("\u2019", "'")
 
 
 def split_sentences(text: str) -> list[str]:
@@ -37,7 +48,7 @@ def split_sentences(text: str) -> list[str]:
 
 def words(text: str) -> list[str]:
     """Lower-case words, apostrophes kept ("don't"), curly quotes made straight."""
-    return [word.lower().replace("’", "'") for word in _WORD.findall(text)]
+    return [word.lower().replace("\u2019", "'") for word in _WORD.findall(text)]
 
 
 @lru_cache(maxsize=4096)
@@ -61,6 +72,15 @@ def clock(seconds: float) -> str:
     hours, rest = divmod(whole, 3600)
     minutes, secs = divmod(rest, 60)
     return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes:02d}:{secs:02d}"
+
+
+def duration(seconds: float) -> str:
+    """A length people read at a glance: "45 s", "4 min", "1 h 05 min"."""
+    whole = max(0, round(seconds))
+    if whole < 60:
+        return f"{whole} s"
+    minutes = round(whole / 60)
+    return f"{minutes} min" if minutes < 60 else f"{minutes // 60} h {minutes % 60:02d} min"
 
 
 def shorten(text: str, limit: int = 240) -> str:

@@ -4,7 +4,8 @@ Exit rules (issue 5, spec/se.md §1.6, §1.11.8):
 - reply: the target leaves with disposition Customer Connected;
 - hard bounce: leaves with Bad Data;
 - opt-out: the lead's or contact's ``email_opt_out`` is set and it leaves *every* cadence;
-- lead converted: leaves every cadence with Success.
+- lead converted: leaves every cadence with Success (TGT-8);
+- lead status set to unqualified: leaves every cadence with Disqualified (TGT-11).
 An event names the email it concerns when the outbox knows it (``outbox_id``); otherwise it
 applies to every cadence the address is in.
 
@@ -23,8 +24,6 @@ from datetime import datetime
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from sales.cadence_access import Access
-from sales.cadence_changes import live_enrollments
 from sales.cadence_flow import (
     EMAIL_DISPOSITIONS,
     branch,
@@ -45,8 +44,8 @@ from sales.cadence_models import (
     OutboxEmail,
     StepTask,
 )
-from sales.cadence_results import CadenceError, EngagementOutcome, StepOutcome, join_names
-from sales.cadence_targets import TargetResolver, find_cadence
+from sales.cadence_results import CadenceError, EngagementOutcome, StepOutcome
+from sales.cadence_tasks import due_task
 from sales.models import User, utc_now
 from sales.prospects import Contact, Lead
 
@@ -105,22 +104,44 @@ def record_engagement(
 def convert_lead(session: Session, lead: Lead, *, now: datetime | None = None) -> EngagementOutcome:
     """The lead became a customer: it leaves every cadence with disposition Success."""
     moment = now or utc_now()
-    lead.status, lead.converted_at = "converted", moment
-    effects = []
-    for enrollment in _target_enrollments(session, lead.email, live_only=True):
-        if enrollment.lead_id == lead.id:
-            end(
-                session,
-                enrollment,
-                state="exited",
-                reason="converted",
-                disposition="Success",
-                now=moment,
-            )
-            effects.append(f"left {enrollment.cadence.name} (Success)")
-    session.flush()
+    lead.status = "converted"
+    lead.converted_at = lead.converted_at or moment  # the first conversion is the one to keep
+    effects = _leave_all(session, lead, reason="converted", disposition="Success", now=moment)
     tail = f": {'; '.join(effects)}." if effects else "."
     return EngagementOutcome(lead.email, "converted", effects, f"Converted {lead.name}{tail}")
+
+
+def set_lead_status(
+    session: Session, lead: Lead, status: str, *, now: datetime | None = None
+) -> EngagementOutcome:
+    """Change a lead's status wherever it changes (an import, a chat): a converted lead leaves
+    every cadence with Success, an unqualified one with Disqualified (spec TGT-8, TGT-11)."""
+    if status == "converted":
+        return convert_lead(session, lead, now=now)
+    lead.status = status
+    effects: list[str] = []
+    if status == "unqualified":
+        effects = _leave_all(
+            session, lead, reason="disqualified", disposition="Disqualified", now=now or utc_now()
+        )
+    tail = f": {'; '.join(effects)}." if effects else "."
+    return EngagementOutcome(lead.email, status, effects, f"{lead.name} is now {status}{tail}")
+
+
+def _leave_all(
+    session: Session, lead: Lead, *, reason: str, disposition: str, now: datetime
+) -> list[str]:
+    if lead.id is None:
+        return []  # not stored yet (an import's new lead): in no cadence
+    query = select(Enrollment).where(
+        Enrollment.lead_id == lead.id, Enrollment.state.in_(("active", "paused"))
+    )
+    effects = []
+    for enrollment in session.scalars(query.order_by(Enrollment.id)):
+        end(session, enrollment, state="exited", reason=reason, disposition=disposition, now=now)
+        effects.append(f"left {enrollment.cadence.name} ({disposition})")
+    session.flush()
+    return effects
 
 
 def log_call_result(
@@ -134,28 +155,10 @@ def log_call_result(
     now: datetime | None = None,
 ) -> StepOutcome:
     """Complete the call step due for ``target`` with the call's result (branches follow)."""
-    moment = now or utc_now()
-    found = TargetResolver(session).one(target)
-    cadence = find_cadence(session, cadence_name) if cadence_name else None
-    access = Access.of(session, actor)
-    calls = [
-        task
-        for enrollment in live_enrollments(session, found, cadence)
-        if enrollment.state == "active" and access.may_work(enrollment)
-        for task in due_tasks(enrollment)
-        if task.step.type == "call"
-    ]
-    if not calls:
-        where = f" in {cadence.name}" if cadence else ""
-        raise CadenceError("no_call_due", f"No call step is due for {found.label}{where}.")
-    if len(calls) > 1:
-        names = [task.enrollment.cadence.name for task in calls]
-        raise CadenceError(
-            "ambiguous_cadence",
-            f"{found.label} has calls due in {join_names(names, 5)}: which cadence?",
-            names,
-        )
-    return complete_task(session, calls[0], actor=actor, result=result, now=moment, notes=notes)
+    task = due_task(session, actor=actor, target=target, cadence_name=cadence_name, call=True)
+    return complete_task(
+        session, task, actor=actor, result=result, now=now or utc_now(), notes=notes
+    )
 
 
 # --- reacting ---------------------------------------------------------------------------------

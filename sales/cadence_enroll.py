@@ -3,8 +3,11 @@
 The whole request is refused (``CadenceError``, nothing changes) when the cadence is unknown or
 not active, when more than 200 targets are named (TGT-2: the whole request, not the first 200),
 or when the actor may not assign to the named assignee. Otherwise each target is enrolled or
-refused on its own: not yours, already enrolled, already in 5 cadences, opted out of email (the
-cadence has email steps), do not call (it has call steps), unknown or ambiguous.
+refused on its own: not yours, a converted or unqualified lead (TGT-8, TGT-11: such a lead
+leaves its cadences, so it is not put back in), already enrolled, already in 5 cadences, opted
+out of email (the cadence has email steps), do not call (it has call steps), unknown or
+ambiguous; and, when the first step is an automated email, every target of an assignee whose
+daily email limit the batch would exceed (TGT-5, spec L3659).
 """
 
 from __future__ import annotations
@@ -26,9 +29,11 @@ from sales.cadence_results import (
     Refusal,
     join_names,
     local_time,
+    plural,
 )
-from sales.cadence_targets import Target, TargetResolver, find_cadence
+from sales.cadence_targets import Target, TargetResolver, find_cadence, is_converted
 from sales.models import User, utc_now
+from sales.outbox import DEFAULT_DAILY_LIMIT, sends_left_today
 from sales.prospects import Lead
 
 MAX_TARGETS = 200  # per operation (spec §1.9)
@@ -47,6 +52,11 @@ _CLAUSES = {
     "do_not_call": ("{who} is on the do-not-call list", "{who} are on the do-not-call list"),
     "unknown": ("I found no lead or contact for {who}", "I found no lead or contact for {who}"),
     "not_enrolled": ("{who} is not in {cadence}", "{who} are not in {cadence}"),
+}
+# Clauses of refusals that carry a detail (Refusal.detail), one clause per reason and detail.
+_DETAILED_CLAUSES = {
+    "limit": ("{who} would take {detail}", "{who} would take {detail}"),
+    "not_eligible": ("{who} is {detail}", "{who} are {detail}"),
 }
 
 
@@ -68,12 +78,18 @@ def enroll(
     assignee: User | None = None,
     request_key: str | None = None,
     now: datetime | None = None,
+    daily_limit: int = DEFAULT_DAILY_LIMIT,
 ) -> EnrollmentOutcome:
-    """Enrol the named targets (emails or names) and/or a saved list's members."""
+    """Enrol the named targets (emails or names) and/or a saved list's members.
+
+    ``daily_limit`` is the automated emails a user may send a day (config.yml
+    ``email.daily_limit_per_user``, as the email job reads it).
+    """
     moment = now or utc_now()
 
     def work() -> EnrollmentOutcome:
-        plan = _plan(session, actor, cadence_name, targets, list_name, assignee)
+        plan = _plan(session, actor, cadence_name, targets, list_name, assignee, moment,
+                     daily_limit)
         enrollments = _apply(session, plan, actor, moment)
         return _outcome(plan, actor, assignee, moment, enrollments, preview=False)
 
@@ -96,10 +112,12 @@ def preview_enroll(
     list_name: str | None = None,
     assignee: User | None = None,
     now: datetime | None = None,
+    daily_limit: int = DEFAULT_DAILY_LIMIT,
 ) -> EnrollmentOutcome:
     """What ``enroll`` would do, changing nothing: the count and refusals to confirm."""
-    plan = _plan(session, actor, cadence_name, targets, list_name, assignee)
-    return _outcome(plan, actor, assignee, now or utc_now(), [], preview=True)
+    moment = now or utc_now()
+    plan = _plan(session, actor, cadence_name, targets, list_name, assignee, moment, daily_limit)
+    return _outcome(plan, actor, assignee, moment, [], preview=True)
 
 
 def _plan(
@@ -109,6 +127,8 @@ def _plan(
     texts: list[str],
     list_name: str | None,
     assignee: User | None,
+    now: datetime,
+    daily_limit: int,
 ) -> _Plan:
     cadence = find_cadence(session, cadence_name)
     check_open(cadence)
@@ -134,6 +154,9 @@ def _plan(
             refused.append(refusal)
         else:
             accepted.append((target, assignee or target.record.owner or actor))
+    over = _over_email_limit(session, cadence, accepted, now, daily_limit)
+    accepted = [pair for pair in accepted if pair[0].key not in over]
+    refused.extend(over.values())
     return _Plan(cadence, resolved.count, accepted, refused)
 
 
@@ -161,6 +184,16 @@ def _refusal(
     if not access.owns(record):
         owner = f"owned by {record.owner.name}" if record.owner else "nobody owns it"
         return Refusal(who, "not_yours", f"{who} is not yours ({owner})")
+    if isinstance(record, Lead) and is_converted(record):
+        return Refusal(
+            who, "not_eligible", f"{who} is already converted: enroll the contact instead",
+            "already converted",
+        )  # fmt: skip
+    if isinstance(record, Lead) and record.status == "unqualified":
+        return Refusal(
+            who, "not_eligible", f"{who} is unqualified: change the lead's status to enroll them",
+            "unqualified",
+        )  # fmt: skip
     if cadence.id in live:
         return Refusal(who, "already_enrolled", f"{who} is already in {cadence.name}")
     if len(live) >= MAX_CADENCES:
@@ -172,6 +205,43 @@ def _refusal(
     if record.do_not_call and "call" in types:
         return Refusal(who, "do_not_call", f"{who} is on the do-not-call list")
     return None
+
+
+def _over_email_limit(
+    session: Session,
+    cadence: Cadence,
+    accepted: list[tuple[Target, User]],
+    now: datetime,
+    daily_limit: int,
+) -> dict[tuple[str, int], Refusal]:
+    """Refusals, by target key, for the assignees the batch would take past their daily limit.
+
+    A first step that is an automated email goes out as soon as it is due, so the batch must
+    fit in what the assignee may still send today. All of that assignee's targets are refused,
+    not the overflow: which ones got in would be arbitrary, and a smaller batch can be retried.
+    """
+    first = cadence.steps[0]
+    if first.type != "email" or not first.automated:
+        return {}
+    batches: dict[int, list[Target]] = defaultdict(list)
+    assignees: dict[int, User] = {}
+    for target, assignee in accepted:
+        batches[assignee.id].append(target)
+        assignees[assignee.id] = assignee
+    refused: dict[tuple[str, int], Refusal] = {}
+    for assignee_id, targets in batches.items():
+        assignee = assignees[assignee_id]
+        left = sends_left_today(session, assignee, now, daily_limit)
+        if len(targets) <= left:
+            continue
+        detail = (
+            f"{assignee.name} over the daily limit of {plural(daily_limit, 'automated email')}"
+            f" ({left} left today)"
+        )
+        for target in targets:
+            message = f"{target.label} would take {detail}"
+            refused[target.key] = Refusal(target.label, "limit", message, detail)
+    return refused
 
 
 def live_cadences(session: Session, targets: list[Target]) -> dict[tuple[str, int], list[int]]:
@@ -251,18 +321,23 @@ def _outcome(
 
 def refusal_clauses(refused: list[Refusal], cadence: str) -> list[str]:
     """One clause per reason ("a and b opted out of email"); ambiguities one each."""
-    groups: dict[str, list[Refusal]] = {}
+    groups: dict[tuple[str, str], list[Refusal]] = {}
     for index, refusal in enumerate(refused):
-        key = refusal.reason if refusal.reason in _CLAUSES else f"#{index}"
+        if refusal.detail and refusal.reason in _DETAILED_CLAUSES:
+            key = (refusal.reason, refusal.detail)
+        elif refusal.reason in _CLAUSES and not refusal.detail:
+            key = (refusal.reason, "")
+        else:
+            key = (f"#{index}", "")
         groups.setdefault(key, []).append(refusal)
     clauses = []
-    for key, group in groups.items():
-        if key not in _CLAUSES:
+    for (reason, detail), group in groups.items():
+        templates = _DETAILED_CLAUSES.get(reason) if detail else _CLAUSES.get(reason)
+        if templates is None:
             clauses.append(group[0].message)
             continue
-        one, many = _CLAUSES[key]
-        who = [refusal.target for refusal in group]
-        clauses.append(
-            (one if len(who) == 1 else many).format(who=join_names(who), cadence=cadence)
-        )
+        one, many = templates
+        who = join_names([refusal.target for refusal in group])
+        text = one if len(group) == 1 else many
+        clauses.append(text.format(who=who, cadence=cadence, detail=detail))
     return clauses

@@ -264,26 +264,11 @@ def _finish(
 def _advance(session: Session, task: StepTask, event: str | None, now: datetime) -> StepOutcome:
     enrollment = task.enrollment
     where = branch(task.step, event)
-    if where == "exit":
-        end(
-            session,
-            enrollment,
-            state="exited",
-            reason="branch",
-            now=now,
-            disposition=disposition_for(task.step, event),
-        )
-        return outcome(task, now)
-    step = following_step(task.step, where)
-    if step is None:
-        end(
-            session,
-            enrollment,
-            state="completed",
-            reason="completed",
-            now=now,
-            disposition=disposition_for(task.step, event),
-        )
+    step = None if where == "exit" else following_step(task.step, where)
+    if step is None:  # a branch to the exit, or past the last step
+        state, reason = ("exited", "branch") if where == "exit" else ("completed", "completed")
+        disposition = disposition_for(task.step, event)
+        end(session, enrollment, state=state, reason=reason, now=now, disposition=disposition)
         return outcome(task, now)
     new = start_step(session, enrollment, step, due_at(enrollment, step, now))
     session.flush()  # the outcome names the new task by id

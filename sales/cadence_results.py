@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, Self
 
 from sales.schedule import zone
 
@@ -38,20 +38,27 @@ class CadenceError(Exception):
 
 
 class Refusal(NamedTuple):
-    """One target an operation left alone: who (as the user named them), why, in words."""
+    """One target an operation left alone: who (as the user named them), why, in words.
+
+    ``detail`` tells apart refusals of one reason that a summary must not lump together
+    (the 5-cadence limit and an assignee's daily email limit are both ``limit``); refusals
+    with the same reason and detail share one clause of the summary.
+    """
 
     target: str
-    reason: str  # already_enrolled, email_opt_out, do_not_call, not_yours, unknown, ...
+    reason: str  # already_enrolled, email_opt_out, do_not_call, not_yours, not_eligible, ...
     message: str
+    detail: str = ""
 
 
-@dataclass
-class EnrollmentOutcome:
-    """What ``enroll`` did (or, with ``preview``, would do)."""
+@dataclass(kw_only=True)
+class TargetsOutcome:
+    """What a request about many targets answers: who was refused and why, and the summary.
 
-    cadence: str
-    requested: int
-    enrolled: list[str]
+    Stored as a dict under the request's key (``to_dict``), so a retried request is answered
+    from it (``from_dict``) instead of being carried out twice.
+    """
+
     refused: list[Refusal]
     summary: str
     enrollment_ids: list[int] = field(default_factory=list)
@@ -59,10 +66,6 @@ class EnrollmentOutcome:
     replayed: bool = False  # answered from a stored request of the same key; nothing changed
 
     @property
-    def needs_confirmation(self) -> bool:
-        return self.requested > CONFIRM_ABOVE
-
-    @property
     def lines(self) -> list[str]:
         return [refusal.message for refusal in self.refused]
 
@@ -70,38 +73,34 @@ class EnrollmentOutcome:
         return asdict(self)
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> EnrollmentOutcome:
+    def from_dict(cls, data: dict[str, Any]) -> Self:
         refused = [Refusal(*item) for item in data["refused"]]
         return cls(**{**data, "refused": refused, "replayed": True})
 
 
-@dataclass
-class ChangeOutcome:
+@dataclass(kw_only=True)
+class EnrollmentOutcome(TargetsOutcome):
+    """What ``enroll`` did (or, with ``preview``, would do)."""
+
+    cadence: str
+    requested: int
+    enrolled: list[str]
+
+    @property
+    def needs_confirmation(self) -> bool:
+        return self.requested > CONFIRM_ABOVE
+
+
+@dataclass(kw_only=True)
+class ChangeOutcome(TargetsOutcome):
     """What remove, pause, resume or reassign did (or, with ``preview``, would do)."""
 
     action: str  # removed, paused, resumed, reassigned
     changed: list[str]  # "Cy Young from Q4 Outbound"
-    refused: list[Refusal]
-    summary: str
-    enrollment_ids: list[int] = field(default_factory=list)
-    preview: bool = False
-    replayed: bool = False
 
     @property
     def needs_confirmation(self) -> bool:
         return len(self.changed) + len(self.refused) > CONFIRM_ABOVE
-
-    @property
-    def lines(self) -> list[str]:
-        return [refusal.message for refusal in self.refused]
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> ChangeOutcome:
-        refused = [Refusal(*item) for item in data["refused"]]
-        return cls(**{**data, "refused": refused, "replayed": True})
 
 
 @dataclass

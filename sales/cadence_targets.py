@@ -73,9 +73,8 @@ def find_cadence(session: Session, name: str) -> Cadence:
     for cadence in cadences:
         if _normal(cadence.name, drop=("cadence",)) == wanted:
             return cadence
-    close = _close_names(wanted, [cadence.name for cadence in cadences])
-    hint = f" Did you mean {join_names(close).replace(' and ', ' or ')}?" if close else ""
-    raise CadenceError("unknown_cadence", f"There is no cadence called '{name}'.{hint}", close)
+    raise _no_such("unknown_cadence", f"There is no cadence called '{name}'.", wanted,
+                   [cadence.name for cadence in cadences])  # fmt: skip
 
 
 def find_list(session: Session, name: str) -> SavedList:
@@ -95,16 +94,17 @@ def find_list(session: Session, name: str) -> SavedList:
         raise CadenceError(
             "ambiguous_list", f"'{name}' could be the list {join_names(best, 5)}.", best
         )
-    close = _close_names(wanted, names)
-    hint = f" Did you mean {join_names(close).replace(' and ', ' or ')}?" if close else ""
-    raise CadenceError("unknown_list", f"There is no saved list called '{name}'.{hint}", close)
+    raise _no_such("unknown_list", f"There is no saved list called '{name}'.", wanted, names)
 
 
-def _close_names(wanted: str, names: list[str]) -> list[str]:
+def _no_such(code: str, message: str, wanted: str, names: list[str]) -> CadenceError:
+    """A name that matches nothing, with the close ones offered ("Did you mean ...?")."""
     scored = process.extract(
         wanted, names, scorer=fuzz.WRatio, processor=utils.default_process, limit=3
     )
-    return [name for name, score, _ in scored if score >= SUGGEST_CUTOFF]
+    close = [name for name, score, _ in scored if score >= SUGGEST_CUTOFF]
+    hint = f" Did you mean {join_names(close).replace(' and ', ' or ')}?" if close else ""
+    return CadenceError(code, message + hint, close)
 
 
 # --- users ------------------------------------------------------------------------------------
@@ -183,6 +183,7 @@ class TargetResolver:
         found = self._exact(wanted)
         if not found:
             found = _fuzzy(wanted, self._all(), lambda record: record.name)
+        found = _without_converted_twins(found)
         if len(found) == 1:
             return found[0], None
         if not found:
@@ -219,9 +220,24 @@ class TargetResolver:
             for contact in self.session.scalars(select(Contact).where(Contact.email.in_(chunk))):
                 found[contact.email] = contact
             for lead in self.session.scalars(select(Lead).where(Lead.email.in_(chunk))):
-                if lead.status != "converted" or lead.email not in found:
+                if not is_converted(lead) or lead.email not in found:
                     found[lead.email] = lead
         return found
+
+
+def is_converted(lead: Lead) -> bool:
+    """Converted by status, or by the date an import or the CRM recorded."""
+    return lead.status == "converted" or lead.converted_at is not None
+
+
+def _without_converted_twins(found: list[Record]) -> list[Record]:
+    """A converted lead and the contact it became are one person: the contact is meant."""
+    contacts = {record.email for record in found if isinstance(record, Contact)}
+    return [
+        record
+        for record in found
+        if not (isinstance(record, Lead) and record.email in contacts and is_converted(record))
+    ]
 
 
 def _full_name_is(model: type[Lead] | type[Contact], wanted: str) -> ColumnElement[bool]:

@@ -8,8 +8,9 @@ object carries the facts and a ``summary`` the chat can say as it is.
 The rules and their sources (spec/se.md) are described in the modules behind this one:
 ``cadence_enroll`` (enrolment, limits, refusals), ``cadence_changes`` (remove, pause, resume,
 reassign), ``cadence_flow`` (steps, branches, dispositions), ``cadence_engagement`` (email
-events, call results, conversion), ``cadence_queries`` and ``cadence_reports`` (what's due,
-members, stats), ``cadence_access`` (who may do what), ``cadence_targets`` (names to records).
+events, call results, lead status), ``cadence_tasks`` (the step a rep means),
+``cadence_queries`` and ``cadence_reports`` (what's due, members, stats), ``cadence_access``
+(who may do what), ``cadence_targets`` (names to records).
 """
 
 from __future__ import annotations
@@ -22,7 +23,12 @@ from sales.cadence_changes import (
     remove,
     resume,
 )
-from sales.cadence_engagement import convert_lead, log_call_result, record_engagement
+from sales.cadence_engagement import (
+    convert_lead,
+    log_call_result,
+    record_engagement,
+    set_lead_status,
+)
 from sales.cadence_enroll import MAX_CADENCES, MAX_TARGETS, enroll, preview_enroll
 from sales.cadence_flow import call_result, complete_task, skip_task
 from sales.cadence_queries import WORK_QUEUE_LIMIT, due_today, members
@@ -46,6 +52,7 @@ from sales.cadence_results import (
     TargetEnrollments,
 )
 from sales.cadence_targets import find_cadence, find_list, find_user
+from sales.cadence_tasks import due_task
 
 __all__ = [
     "CONFIRM_ABOVE",
@@ -71,6 +78,7 @@ __all__ = [
     "complete_task",
     "convert_lead",
     "due_automated_emails",
+    "due_task",
     "due_today",
     "enroll",
     "find_cadence",
@@ -87,6 +95,7 @@ __all__ = [
     "record_engagement",
     "remove",
     "resume",
+    "set_lead_status",
     "skip_task",
     "stats",
 ]

@@ -2,6 +2,11 @@
 
 Natural keys: an account is its domain, else its name; a contact or lead is its email. A blank
 field keeps what is stored; on create the model's default applies.
+
+An import is where a CRM's changes arrive, so the cadence exit rules apply to them: a lead whose
+status becomes converted or unqualified leaves its cadences (Success, Disqualified), and a
+person who opts out of email (false to true; a record that stays opted out is left alone)
+leaves every cadence (spec TGT-8, TGT-10, TGT-11).
 """
 
 from __future__ import annotations
@@ -12,6 +17,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from sales.cadence_engagement import record_engagement, set_lead_status
 from sales.import_run import ImportRun, optional_user, reject_duplicate, rows_by_key
 from sales.importing import Fields, SourceRecord
 from sales.models import utc_now
@@ -124,6 +130,7 @@ def import_contacts(run: ImportRun, records: list[SourceRecord]) -> int:
         account = (
             account_named(run.session, account_name, record, "account") if account_name else None
         )
+        was_opted_out = contact.email_opt_out if contact is not None else None
         if contact is None:
             # A new contact's account defaults to the one of its email's domain, and its owner
             # to the account's: enrolment assigns the owner, so nobody should be left without.
@@ -143,7 +150,16 @@ def import_contacts(run: ImportRun, records: list[SourceRecord]) -> int:
                 "do_not_call": fields.boolean("do_not_call"),
             },
         )
+        _leave_cadences_on_opt_out(run, email, was_opted_out, contact.email_opt_out)
     return len(records)
+
+
+def _leave_cadences_on_opt_out(
+    run: ImportRun, email: str, was_opted_out: bool | None, opted_out: bool | None
+) -> None:
+    """A stored record that opts out now leaves every cadence (a new one is in none)."""
+    if was_opted_out is False and opted_out:
+        record_engagement(run.session, email, "opt_out", now=utc_now())
 
 
 def _account_of_domain(session: Session, email: str) -> Account | None:
@@ -183,6 +199,7 @@ def import_leads(run: ImportRun, records: list[SourceRecord]) -> int:
     for record, email in zip(records, emails, strict=True):
         fields = Fields(record, _LEAD_FIELDS)
         lead = existing.get(email)
+        was_opted_out = lead.email_opt_out if lead is not None else None
         if lead is None:
             lead = Lead(email=email)
             run.session.add(lead)
@@ -195,7 +212,6 @@ def import_leads(run: ImportRun, records: list[SourceRecord]) -> int:
                 "company": fields.text("company"),
                 "title": fields.text("title"),
                 "owner": optional_user(run, fields.email("owner"), record, "owner"),
-                "status": status,
                 "source": fields.text("source", max_length=100),
                 "country": fields.text("country", max_length=100),
                 "employees": fields.integer("employees", maximum=MAX_EMPLOYEES),
@@ -205,6 +221,9 @@ def import_leads(run: ImportRun, records: list[SourceRecord]) -> int:
                 "do_not_call": fields.boolean("do_not_call"),
             },
         )
-        if status == "converted" and lead.converted_at is None:
-            lead.converted_at = utc_now()
+        undated = status == "converted" and lead.converted_at is None
+        if status is not None and (status != lead.status or undated):
+            # Through the cadence service, so a conversion or disqualification ends cadences.
+            set_lead_status(run.session, lead, status, now=utc_now())
+        _leave_cadences_on_opt_out(run, email, was_opted_out, lead.email_opt_out)
     return len(records)

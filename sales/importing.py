@@ -14,11 +14,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 
-from sales.schedule import WorkingHoursError, parse_working_hours
+from sales.schedule import TimezoneError, WorkingHoursError, parse_working_hours, zone
 
 
 class DataImportError(Exception):
@@ -205,15 +204,14 @@ class Fields:
         return value.lower()
 
     def timezone(self, field: str) -> str | None:
+        """A zone name, accepted exactly when due dates can use it (sales/schedule.py)."""
         value = self.text(field, max_length=64)
         if value is None:
             return None
         try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError) as error:
-            raise self.record.error(
-                field, f"unknown time zone {value!r}; expected an IANA name like Europe/Paris"
-            ) from error
+            zone(value)
+        except TimezoneError as error:
+            raise self.record.error(field, str(error)) from error
         return value
 
     def working_hours(self, field: str) -> str | None:

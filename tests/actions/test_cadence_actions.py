@@ -120,3 +120,21 @@ def test_a_failure_is_logged_and_answered_with_an_apology(
     assert said == [APOLOGY]
     assert slots["cadence_name"] is None
     assert "action_cadence_enroll failed" in caplog.text
+
+
+def test_the_daily_email_limit_comes_from_the_config_the_email_job_reads(
+    database: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Inbound Follow-up starts with an automated email; this config lets a rep send 1 a day.
+    config = tmp_path / "config.yml"
+    config.write_text("email:\n  daily_limit_per_user: 1\n", encoding="utf-8")
+    monkeypatch.setenv("SALESBOT_CONFIG", str(config))
+    two = {"cadence_name": "Inbound Follow-up",
+           "cadence_targets": "priya.shah@northwind.example, tom.baker@litware.example"}
+
+    said, _ = run(ActionCadenceEnroll(), tracker("sam@acme.example", two))
+
+    assert said == ["Enrolled 0 of 2 in Inbound Follow-up; priya.shah@northwind.example and "
+                    "tom.baker@litware.example would take Sam Patel over the daily limit of "
+                    "1 automated email (1 left today)."]
+    assert enrollments(database) == 0

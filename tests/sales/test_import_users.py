@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from sales.data import DataImportError, import_file, import_records
 from sales.models import Team, User
+from sales.schedule import next_due
 from tests.sales.helpers import count, teams, users
 from tests.sales.import_support import sqlite_engine
 
@@ -274,6 +276,18 @@ def test_working_hours_are_imported_normalised_and_default_to_nine_to_five(
         engine, "users", [{"email": "kim@acme.example", "working_hours": "10:00-18:00"}], "fix"
     )
     assert working_hours(engine)["kim@acme.example"] == "10:00-18:00"
+
+
+def test_working_hours_are_accepted_exactly_as_due_dates_read_them(engine: Engine) -> None:
+    # One parser for both: what the import stores, sales/schedule.py can schedule with.
+    record = {"email": "kim@acme.example", "name": "Kim", "working_hours": "0:00-24:00"}
+    import_records(engine, "users", [record], "fix")
+
+    stored = working_hours(engine)["kim@acme.example"]
+    assert stored == "00:00-24:00"
+    monday_night = datetime(2026, 3, 2, 23, 30, tzinfo=UTC)
+    due = next_due(monday_night, 0, timezone="UTC", working_hours=stored, skip_weekends=False)
+    assert due == monday_night
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,110 @@
+"""Hybrid ranking of passages: BM25 and MiniLM cosine, fused by rank, with a confidence.
+
+Kept apart from the store (``knowledge/index.py``) so the benchmark and the index rank with
+the very same code. The two retrievers fail differently: BM25 finds the rare exact word
+("Gong", "SOC 2") that an embedding blurs; the embedding finds "too expensive" for a question
+about pricing. Their scores live on different scales, so they are fused by rank (weighted
+reciprocal rank fusion), which needs no calibration per collection.
+
+The fused rank orders passages but says nothing about whether any of them answers the question:
+the best passage of a call about something else is still ranked first. The confidence is
+therefore absolute: how much of the question's content a passage contains (IDF-weighted term
+coverage) and how close its meaning is (cosine), each on a fixed scale.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from knowledge.bm25 import BM25, query_terms, tokenize
+
+RRF_K = 60  # the usual constant: the top ranks matter, the long tail barely
+# Cosines of MiniLM between a question and a passage: unrelated text sits near 0.1, a
+# passage on the question's topic from about 0.35; mapped linearly onto 0..1 between these.
+COSINE_FLOOR = 0.15
+COSINE_CEILING = 0.55
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A stored passage as the ranker sees it."""
+
+    call_id: int
+    first_position: int
+    last_position: int
+    text: str
+
+
+@dataclass(frozen=True)
+class Ranked:
+    index: int  # into the candidates given
+    fused: float  # the ranking value (higher first); comparable within one search only
+    confidence: float  # 0..1, comparable across searches
+    bm25: float
+    cosine: float
+
+
+def rank(
+    query: str,
+    candidates: Sequence[Candidate],
+    cosines: Sequence[float] | np.ndarray,
+    *,
+    k: int = 5,
+    dense_weight: float = 0.5,
+    k1: float = 1.2,
+    b: float = 0.75,
+) -> list[Ranked]:
+    """The best ``k`` passages, no two of one call sharing a turn.
+
+    ``cosines`` holds each candidate's cosine to the query (NaN where the dense retriever
+    did not return the passage: it then ranks after every passage it did return).
+    """
+    if not candidates:
+        return []
+    terms = query_terms(query)
+    bm25 = BM25([tokenize(candidate.text) for candidate in candidates], k1=k1, b=b)
+    lexical = np.asarray(bm25.scores(terms), dtype=np.float64)
+    dense = np.nan_to_num(np.asarray(cosines, dtype=np.float64), nan=-2.0)
+    fused = dense_weight * _rrf(dense) + (1.0 - dense_weight) * _rrf(lexical, zero_last=True)
+    chosen: list[Ranked] = []
+    for i in np.argsort(-fused, kind="stable"):
+        index = int(i)
+        if any(_overlaps(candidates[index], candidates[r.index]) for r in chosen):
+            continue  # a near-copy of a passage already chosen tells the reader nothing new
+        confidence = _confidence(bm25.coverage(terms, index), float(dense[index]))
+        chosen.append(Ranked(index, float(fused[index]), confidence, float(lexical[index]),
+                             float(dense[index])))  # fmt: skip
+        if len(chosen) == k:
+            break
+    return chosen
+
+
+def _rrf(scores: np.ndarray, *, zero_last: bool = False) -> np.ndarray:
+    """1 / (RRF_K + rank) with rank 1 for the best score; ties share the better rank."""
+    order = np.argsort(-scores, kind="stable")
+    ranks = np.empty(len(scores), dtype=np.float64)
+    ranks[order] = np.arange(1, len(scores) + 1)
+    # Equal scores get equal ranks, so the order of storage never decides between them.
+    _, first = np.unique(-scores[order], return_index=True)
+    for start, end in zip(first, [*first[1:], len(scores)], strict=True):
+        ranks[order[start:end]] = start + 1
+    result = 1.0 / (RRF_K + ranks)
+    if zero_last:
+        result[scores <= 0.0] = 0.0  # no query word at all: no lexical evidence, not a rank
+    return result
+
+
+def _overlaps(a: Candidate, b: Candidate) -> bool:
+    return (
+        a.call_id == b.call_id
+        and a.first_position <= b.last_position
+        and b.first_position <= a.last_position
+    )
+
+
+def _confidence(coverage: float, cosine: float) -> float:
+    closeness = min(1.0, max(0.0, (cosine - COSINE_FLOOR) / (COSINE_CEILING - COSINE_FLOOR)))
+    return round(0.5 * coverage + 0.5 * closeness, 4)
