@@ -11,7 +11,8 @@ is also mixed to one channel and measured.
 WER compares normalised words (lower case, no punctuation, numbers spelled out, "$40" ->
 "forty dollars"); ``speaker_wer`` compares each speaker's words with the words the
 transcript gave that speaker, so a turn given to the wrong side counts as errors.
-The real-time factor excludes loading the model (once per process; reported apart).
+The real-time factor (wall clock) excludes loading the model (once per process; reported
+apart); ``rtf_cpu`` is CPU time per audio second, which a busy machine does not inflate.
 The last line printed is one JSON object.
 """
 
@@ -88,16 +89,20 @@ def main() -> None:
 
 def measure(path: Path, turns: list[tuple[int, str]], settings: AsrSettings,
             stereo: bool) -> dict[str, Any]:
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), time.process_time()
     transcript = transcribe_file(path, replace(settings), rep_speaker="Rep",
                                  other_speaker="Customer")
     seconds = time.perf_counter() - started
+    cpu_seconds = time.process_time() - cpu_started
     reference = " ".join(text for _, text in turns)
     hypothesis = " ".join(segment.text for segment in transcript.segments)
     measured: dict[str, Any] = {
         "audio_seconds": round(transcript.duration, 1),
         "transcribe_seconds": round(seconds, 2),
         "rtf": round(seconds / transcript.duration, 4),
+        # CPU seconds (all threads) per audio second: what the run costs whatever the load.
+        "cpu_seconds": round(cpu_seconds, 2),
+        "rtf_cpu": round(cpu_seconds / transcript.duration, 4),
         "wer": round(wer(reference, hypothesis), 4),
         "segments": len(transcript.segments),
         "stereo_detected": transcript.stereo,
@@ -122,9 +127,12 @@ def wer(reference: str, hypothesis: str) -> float:
     return Levenshtein.distance(expected, normalise(hypothesis)) / max(len(expected), 1)
 
 
-_ONES = ("zero one two three four five six seven eight nine ten eleven twelve thirteen "
-         "fourteen fifteen sixteen seventeen eighteen nineteen").split()
-_TENS = "_ _ twenty thirty forty fifty sixty seventy eighty ninety".split()
+_ONES = [
+    "zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
+    "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen",
+    "nineteen",
+]  # fmt: skip
+_TENS = ["_", "_", "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"]
 _SPELLING = {"%": " percent", "&": " and "}
 
 

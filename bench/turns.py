@@ -60,11 +60,11 @@ def build_agent(folder: Path, database_url: str | None) -> Any:
     config = load_config(ROOT / "config.yml")
     engine = make_engine(url)
     metadata.create_all(engine)
-    import importlib
+    from bot.data_plugins import load_data_plugins
 
-    if config.data_module:
-        plugin = importlib.import_module(config.data_module)
-        plugin.metadata.create_all(engine)
+    plugin = load_data_plugins(config)
+    if plugin is not None:
+        plugin.create_all(engine)
     return Agent.load(config, engine=engine)
 
 

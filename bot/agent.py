@@ -88,7 +88,7 @@ class Agent:
         self.default_timezone = str(config.nlu.get("timezone", "UTC"))
         # Names of the records in this agent's database (not trained: they change with imports).
         self.records = record_names_for(
-            config.data_module, store.engine, config.nlu,
+            config.data_modules, store.engine, config.nlu,
             common_words=training_vocabulary(domain.training_examples()),
         )
 

@@ -5,20 +5,20 @@ Every command exits non-zero on failure with a one-line reason (per problem) on 
 
 from __future__ import annotations
 
-import importlib
 import logging
 import os
 import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
+from dataclasses import dataclass
 from pathlib import Path
-from types import ModuleType
 from typing import Annotated, Any
 
 import typer
 
 from bot.config import Config, ConfigError, load_config
+from bot.data_plugins import DataPluginError, DataPlugins, load_data_plugins
 
 app = typer.Typer(
     add_completion=False,
@@ -61,6 +61,7 @@ def reported_errors() -> Iterator[None]:
         TestFileError,
         ActionError,
         CommandError,
+        DataPluginError,
     ) as error:
         fail(str(error))
     except Exception as error:
@@ -85,10 +86,59 @@ def configure(config_path: Path) -> Config:
     return config
 
 
-def data_plugin(config: Config) -> ModuleType:
-    if not config.data_module:
+def data_plugin(config: Config) -> DataPlugins:
+    plugins = load_data_plugins(config)
+    if plugins is None:
         raise CommandError(f"{config.path.name}: set data.module to import records")
-    return importlib.import_module(config.data_module)
+    return plugins
+
+
+@dataclass(frozen=True)
+class PluginProject:
+    """What a data plugin's commands get from the bot: the config, and a current schema."""
+
+    config_path: Path
+    root: Path
+    raw: dict[str, Any]
+    database_url: str
+
+
+def open_project(config_path: Path) -> PluginProject:
+    """Read config.yml and migrate its database, for a plugin's command (errors exit 1)."""
+    with reported_errors():
+        from bot.migrate import upgrade
+
+        config = configure(config_path)
+        upgrade(config)
+        return PluginProject(config.path, config.root, config.raw, config.database_url)
+    raise AssertionError("unreachable: reported_errors exits on failure")
+
+
+def mount_plugin_commands(argv: list[str]) -> None:
+    """Mount the commands the configured data plugins contribute (`salesbot calls ...`).
+
+    The config is read before typer parses the command line, since which commands exist
+    depends on it; a config that cannot be read mounts nothing (the command reports it).
+    """
+    path = DEFAULT_CONFIG
+    for index, arg in enumerate(argv):
+        if arg in ("--config", "-c") and index + 1 < len(argv):
+            path = Path(argv[index + 1])
+        elif arg.startswith("--config="):
+            path = Path(arg.split("=", 1)[1])
+    if not path.is_file():
+        return
+    try:
+        config = load_config(path)
+        if str(config.root) not in sys.path:
+            sys.path.insert(0, str(config.root))
+        plugins = load_data_plugins(config)
+    except Exception:  # a broken config or plugin: the command run reports it
+        logging.getLogger(__name__).debug("no plugin commands", exc_info=True)
+        return
+    if plugins is not None:
+        for name, commands in plugins.cli_commands(open_project).items():
+            app.add_typer(commands, name=name)
 
 
 def timed(label: str, work: Callable[[], Any]) -> Any:
@@ -323,4 +373,5 @@ def demo(
 
 
 def main() -> None:
+    mount_plugin_commands(sys.argv[1:])
     app()

@@ -50,7 +50,7 @@ class Config:
     actions_module: str | None = None
     actions_url: str | None = None
     actions_timeout: float = 10.0
-    data_module: str | None = None
+    data_modules: tuple[str, ...] = ()  # data.module: one module name or a list of them
     session_expiration_minutes: float = 60.0
     nlu: dict[str, Any] = field(default_factory=dict)
     llm: dict[str, Any] = field(default_factory=dict)
@@ -59,6 +59,11 @@ class Config:
     channels: dict[str, Any] = field(default_factory=dict)
     jobs: dict[str, Any] = field(default_factory=dict)
     raw: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def data_module(self) -> str | None:
+        """The first data plugin (for callers that know of one only)."""
+        return self.data_modules[0] if self.data_modules else None
 
     @property
     def root(self) -> Path:
@@ -72,6 +77,15 @@ class Config:
 
 def _default_database_url(root: Path, data_dir: str) -> str:
     return f"sqlite:///{(root / data_dir / 'salesbot.db').as_posix()}"
+
+
+def _module_names(value: Any, where: str) -> tuple[str, ...]:
+    if value is None or value == "":
+        return ()
+    items = [value] if isinstance(value, str) else value
+    if not isinstance(items, list) or not all(isinstance(i, str) and i for i in items):
+        raise ConfigError(f"{where}: expected a module name or a list of module names")
+    return tuple(items)
 
 
 def load_config(path: str | Path = "config.yml") -> Config:
@@ -113,7 +127,7 @@ def load_config(path: str | Path = "config.yml") -> Config:
         actions_module=actions.get("module"),
         actions_url=actions.get("url"),
         actions_timeout=float(actions.get("timeout", 10.0)),
-        data_module=(raw.get("data") or {}).get("module"),
+        data_modules=_module_names((raw.get("data") or {}).get("module"), "data.module"),
         session_expiration_minutes=float(session.get("expiration_minutes", 60.0)),
         nlu=dict(raw.get("nlu") or {}),
         llm=dict(raw.get("llm") or {}),

@@ -20,7 +20,6 @@ test_cases:
 
 from __future__ import annotations
 
-import importlib
 import os
 import tempfile
 from collections.abc import Iterator
@@ -35,6 +34,7 @@ from bot.actions import ActionRunner, StubActionRunner, action_runner_from_confi
 from bot.agent import Agent, UserMessage
 from bot.assertions import check_assertion
 from bot.config import Config
+from bot.data_plugins import load_data_plugins
 from bot.db import make_engine
 from bot.dialogue.flows import Domain
 from bot.dialogue.loader import load_domain
@@ -236,13 +236,9 @@ class TestRunner:
             url = f"sqlite:///{folder}/case.db"
             engine = make_engine(url)
             tracker_metadata.create_all(engine)
-            plugin = (
-                importlib.import_module(self.config.data_module)
-                if self.config.data_module
-                else None
-            )
+            plugin = load_data_plugins(self.config)
             if plugin is not None:
-                plugin.metadata.create_all(engine)
+                plugin.create_all(engine)
                 for fixture in case.fixtures:
                     plugin.load_fixtures(engine, fixture)
             elif case.fixtures:

@@ -41,6 +41,20 @@ _SINGULAR = re.compile(r"\b(?:my|the|that|this)\s+(?:\w+\s+)?(call|meeting|conve
 _MINE = re.compile(r"\bmy\s+(?:\w+\s+){0,2}?(calls?|meetings?|conversations?)\b", re.IGNORECASE)
 _TEAM = re.compile(r"\b(my team'?s?|our team'?s?|the team'?s?|team calls|our calls)\b", re.I)
 _WORD_COUNTS = {"two": 2, "three": 3, "four": 4, "five": 5}
+# Where a question names whose calls or who said something: "Jane's last call", "what did Zelda
+# say", "my call with Zelda". A capitalised name there that nobody in scope has selects no call
+# (rather than being ignored and answering about everyone).
+_NAMED_SLOTS = re.compile(
+    r"\b(?P<possessive>[A-Z][a-z]+)'s\s+(?:\w+\s+){0,2}?(?:calls?|meetings?|customers?)\b"
+    r"|\b(?:did|does|has|have)\s+(?P<speaker>[A-Z][a-z]+(?:\s[A-Z][a-z]+)?)\s+"
+    r"(?:say|said|ask|asked|mention|think|tell|want|feel|bring)\b"
+    r"|\b(?:calls?|meetings?|conversations?|spoke|talked)\s+(?:with|to)\s+"
+    r"(?P<with>[A-Z][\w.&-]*(?:\s[A-Z][\w.&-]*)?)"
+)
+_NOT_NAMES = frozenset(
+    {"I", "We", "You", "They", "He", "She", "It", "Anyone", "Someone", "Everyone", "Anybody",
+     "Somebody", "The", "My", "Our", "Their"}
+)  # fmt: skip
 
 
 @dataclass
@@ -52,10 +66,11 @@ class CallQuery:
     people: list[str] = field(default_factory=list)  # lower-case names
     owners: list[User] = field(default_factory=list)
     phrases: list[str] = field(default_factory=list)  # the words that chose the calls
+    unknown: list[str] = field(default_factory=list)  # names of no one the asker may know
 
     @property
     def narrowed(self) -> bool:
-        return bool(self.period or self.accounts or self.people or self.owners)
+        return bool(self.period or self.accounts or self.people or self.owners or self.unknown)
 
 
 def read_call_query(
@@ -77,7 +92,19 @@ def read_call_query(
         query.latest = 1
     query.mine = bool(_MINE.search(question)) and not _TEAM.search(question)
     _read_names(session, scope, question, query)
+    query.unknown = _unknown_names(question, query)
     return query
+
+
+def _unknown_names(question: str, query: CallQuery) -> list[str]:
+    known = " ".join(query.phrases).lower()
+    unknown = []
+    for match in _NAMED_SLOTS.finditer(question):
+        name = next(group for group in match.groups() if group)
+        if name.split()[0] in _NOT_NAMES or name.split()[0].lower() in known:
+            continue
+        unknown.append(name)
+    return unknown
 
 
 def _read_names(session: Session, scope: Scope, question: str, query: CallQuery) -> None:
@@ -148,6 +175,8 @@ def _first(name: str) -> str:
 
 def select_calls(session: Session, scope: Scope, query: CallQuery) -> list[Call]:
     """The calls in scope that ``query`` names, most recent first."""
+    if query.unknown:
+        return []  # a name no one in scope has: no call, the same answer whoever it is
     statement = scope.calls().options(selectinload(Call.participants))
     if query.mine:
         statement = statement.where(Call.owner_id == scope.user.id)

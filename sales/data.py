@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
@@ -83,8 +83,14 @@ def import_records(engine: Engine, kind: str, records: list[dict[str, Any]], sou
     return _in_transaction(engine, source, None, lambda run: importer(run, rows))
 
 
-def load_fixtures(engine: Engine, path: Path) -> dict[str, int]:
-    """Import a fixture file (one key per kind) in one transaction; counts per kind."""
+def load_fixtures(
+    engine: Engine, path: Path, kinds: Collection[str] | None = None
+) -> dict[str, int]:
+    """Import a fixture file (one key per kind) in one transaction; counts per kind.
+
+    ``kinds``: import only these, leaving the file's other kinds to another data plugin
+    (config.yml ``data.module`` may list several).
+    """
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as error:
@@ -94,7 +100,7 @@ def load_fixtures(engine: Engine, path: Path) -> dict[str, int]:
         return {}
     if not isinstance(data, dict) or not isinstance(node, yaml.MappingNode):
         raise DataImportError(f"{path.name}: expected a mapping with one key per kind")
-    for kind in data:
+    for kind in data if kinds is None else ():
         if kind not in KINDS:
             status = "cannot be imported yet" if kind in FIXTURE_KINDS else "is not a kind"
             raise DataImportError(
@@ -103,7 +109,7 @@ def load_fixtures(engine: Engine, path: Path) -> dict[str, int]:
     batches = [
         (kind, yaml_records(data[kind], mapping_value_node(node, kind), path.name, kind))
         for kind in KINDS
-        if kind in data
+        if kind in data and (kinds is None or kind in kinds)
     ]
 
     def run_all(run: ImportRun) -> dict[str, int]:

@@ -16,7 +16,7 @@ import importlib
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import Engine
@@ -136,17 +136,29 @@ def refresh_seconds(nlu_config: Mapping[str, Any]) -> float:
 
 
 def record_names_for(
-    data_module: str | None,
+    data_modules: str | Sequence[str] | None,
     engine: Engine,
     nlu_config: Mapping[str, Any],
     common_words: Iterable[str] = (),
 ) -> RecordNames | None:
-    """The record names of the database behind ``engine``; None without a data plugin."""
-    if not data_module:
+    """The record names of the database behind ``engine``; None without a data plugin.
+
+    ``data_modules``: config.yml ``data.module``, one name or several (their names merge).
+    """
+    names = [data_modules] if isinstance(data_modules, str) else list(data_modules or ())
+    loaders = [load for name in names if (load := plugin_loader(name, engine)) is not None]
+    if not loaders:
         return None
-    load = plugin_loader(data_module, engine)
-    if load is None:
-        return None
+
+    def load_all() -> Mapping[str, Iterable[NameSpec]]:
+        if len(loaders) == 1:
+            return loaders[0]()
+        merged: dict[str, list[NameSpec]] = {}
+        for load in loaders:
+            for kind, specs in load().items():
+                merged.setdefault(kind, []).extend(specs)
+        return merged
+
     return RecordNames(
-        load, refresh_seconds=refresh_seconds(nlu_config), common_words=common_words
+        load_all, refresh_seconds=refresh_seconds(nlu_config), common_words=common_words
     )

@@ -66,25 +66,27 @@ def make_org(session: Session) -> dict[str, User]:
 
 def add_call(
     session: Session, file: str, *, owner: str, title: str, started_at: datetime,
-    account: str | None = None,
+    account: str | None = None, rename: dict[str, str] | None = None,
 ) -> Call:
+    """The transcript ``file`` as a call; ``rename`` gives speakers other names."""
     transcript = parse_transcript_file(CALLS / file)
+    names = rename or {}
     owner_user = session.scalars(select(User).where(User.email == owner)).one()
     call = Call(
         owner=owner_user, title=title, started_at=started_at.astimezone(UTC),
         duration_seconds=max(segment.end for segment in transcript.segments),
-        source_kind=transcript.kind, source_name=file, content_hash=f"{file}:{started_at}",
+        source_kind=transcript.kind, source_name=file, content_hash=f"{file}:{started_at}:{title}",
         account=session.scalars(select(Account).where(Account.name == account)).first(),
     )  # fmt: skip
     session.add(call)
     participants: dict[str, CallParticipant] = {}
     for position, segment in enumerate(transcript.segments):
-        if segment.speaker not in participants:
-            participants[segment.speaker] = _participant(session, call, segment.speaker)
+        speaker = names.get(segment.speaker, segment.speaker)
+        if speaker not in participants:
+            participants[speaker] = _participant(session, call, speaker)
         session.add(CallSegment(
-            call=call, position=position, speaker=segment.speaker,
-            participant=participants[segment.speaker], start=segment.start, end=segment.end,
-            text=segment.text,
+            call=call, position=position, speaker=speaker, participant=participants[speaker],
+            start=segment.start, end=segment.end, text=segment.text,
         ))  # fmt: skip
     session.flush()
     session.refresh(call)

@@ -1,4 +1,4 @@
-"""A call's analysis on realistic transcripts: stats, insights, summary, computed once and stored."""
+"""A call's analysis on realistic transcripts: stats, insights, summary; stored, made once."""
 
 from __future__ import annotations
 
