@@ -102,6 +102,12 @@ class PluginProject:
     raw: dict[str, Any]
     database_url: str
 
+    def engine(self) -> Any:
+        """A SQLAlchemy engine on the project's database (the caller disposes of it)."""
+        from bot.db import make_engine
+
+        return make_engine(self.database_url)
+
 
 def open_project(config_path: Path) -> PluginProject:
     """Read config.yml and migrate its database, for a plugin's command (errors exit 1)."""

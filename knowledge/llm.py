@@ -27,7 +27,7 @@ from langchain_core.messages import HumanMessage, SystemMessage
 from knowledge.citations import Answer, Citation, speaker_company
 from knowledge.models import Call, CallSegment
 from knowledge.settings import LlmSettings
-from knowledge.text import clock
+from knowledge.text import clock, split_sentences
 
 if TYPE_CHECKING:
     from knowledge.asking import Asked
@@ -63,6 +63,8 @@ _PROVIDERS = {
     "ollama": ("langchain_ollama", "ChatOllama", "langchain-ollama"),
 }
 _IDS = re.compile(r"\[((?:S\d+)(?:\s*,\s*S\d+)*)\]")
+# Lines a summary may have without a citation: its headings, and "None" under one.
+_HEADING = re.compile(r"^\W*(?:[\w ]{1,40}:|none\.?|n/a)\s*$", re.IGNORECASE)
 
 
 class LlmUnavailable(RuntimeError):
@@ -132,9 +134,10 @@ def messages(instructions: str, turns: Sequence[Turn], request: str,
 
 
 def cited(text: str, turns: Sequence[Turn]) -> tuple[str, list[Turn]]:
-    """``text`` with its valid turn ids as [1], [2]... and the turns they cite, in order.
+    """The grounded part of ``text``, its turn ids as [1], [2]..., and the turns they cite.
 
-    Ids the model invented (not among ``turns``) are removed.
+    A sentence stays only when it cites a turn that was sent: one citing only ids the model
+    invented, or none at all, is dropped (a section heading such as "Summary:" stays).
     """
     by_id = {turn.id: turn for turn in turns}
     order: list[Turn] = []
@@ -150,8 +153,22 @@ def cited(text: str, turns: Sequence[Turn]) -> tuple[str, list[Turn]]:
             numbers.append(str(order.index(turn) + 1))
         return f"[{', '.join(numbers)}]" if numbers else ""
 
-    rewritten = _IDS.sub(replace, text)
-    return re.sub(r"[ \t]+([.,;:])", r"\1", re.sub(r"[ \t]{2,}", " ", rewritten)).strip(), order
+    lines = []
+    for line in text.splitlines():
+        kept = []
+        for sentence in split_sentences(line):
+            if any(part.strip() in by_id for ids in _IDS.findall(sentence) for part in
+                   ids.split(",")):  # fmt: skip
+                kept.append(_tidy(_IDS.sub(replace, sentence)))
+            elif _HEADING.match(sentence):
+                kept.append(sentence)
+        if kept or not line.strip():
+            lines.append(" ".join(kept))
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip(), order
+
+
+def _tidy(sentence: str) -> str:
+    return re.sub(r"[ \t]+([.,;:])", r"\1", re.sub(r"[ \t]{2,}", " ", sentence)).strip()
 
 
 def citation(turn: Turn) -> Citation:

@@ -32,8 +32,10 @@ reported naming its key (``asr.rep_channel: expected 0 or 1, got 2``)::
 
 from __future__ import annotations
 
+import hashlib
+import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -116,14 +118,26 @@ class KnowledgeSettings:
     retrieval: RetrievalSettings = field(default_factory=RetrievalSettings)
 
 
-def knowledge_settings(config: Mapping[str, Any] | None, base_dir: Path) -> KnowledgeSettings:
-    """Parse the calls sections of a config mapping; relative paths are under ``base_dir``."""
+def knowledge_settings(
+    config: Mapping[str, Any] | None, base_dir: Path, database_url: str | None = None
+) -> KnowledgeSettings:
+    """Parse the calls sections of a config mapping; relative paths are under ``base_dir``.
+
+    ``database_url``: the database the calls are in. The index must hold that database's calls
+    only (call ids restart in every database: a test's fresh SQLite file, a PostgreSQL
+    schema), so unless ``vector_store`` names a path or collection, a SQLite file gets its
+    own index beside it (``salesbot.db`` -> ``salesbot.chroma``), and another database its
+    own collection (``call_chunks_<hash of the URL>``).
+    """
     config = config or {}
     data_dir = (Path(base_dir) / str(config.get("data_dir") or ".salesbot")).resolve()
+    vector_store = _vector_store(config.get("vector_store"), base_dir, data_dir)
+    if database_url:
+        vector_store = _vector_store_for(vector_store, config.get("vector_store"), database_url)
     return KnowledgeSettings(
         data_dir=data_dir,
         asr=asr_settings(config.get("asr"), base_dir),
-        vector_store=_vector_store(config.get("vector_store"), base_dir, data_dir),
+        vector_store=vector_store,
         insights=_insights(config.get("insights")),
         llm=_llm(config.get("llm")),
         retrieval=_retrieval(config.get("retrieval")),
@@ -168,6 +182,25 @@ def _vector_store(section: Any, base_dir: Path, data_dir: Path) -> VectorStoreSe
     path = (Path(base_dir) / path_value).resolve() if path_value else data_dir / "chroma"
     collection = _text(section.get("collection"), f"{where}.collection") or "call_chunks"
     return VectorStoreSettings(url=url, path=path, collection=collection)
+
+
+def _vector_store_for(
+    store: VectorStoreSettings, section: Any, database_url: str
+) -> VectorStoreSettings:
+    section = section or {}
+    if section.get("collection") or (section.get("path") and not store.url):
+        return store  # the config says where: it is the user's to keep apart
+    prefix = "sqlite:///"
+    if database_url.startswith(prefix) and not store.url:
+        database = Path(database_url[len(prefix):].split("?", 1)[0])
+        if database.name and database.name != ":memory:":
+            return replace(store, path=database.with_name(f"{database.stem}.chroma"))
+    digest = hashlib.sha256(_without_password(database_url).encode()).hexdigest()[:12]
+    return replace(store, collection=f"{store.collection}_{digest}")
+
+
+def _without_password(url: str) -> str:
+    return re.sub(r"(://[^:/@]+):[^@]*@", r"\1@", url)
 
 
 def _insights(section: Any) -> InsightSettings:

@@ -1,4 +1,4 @@
-"""Alembic environment: the schema is the bot's tracker tables plus the sales models.
+"""Alembic environment: the schema is the bot's tracker tables plus the sales and call models.
 
 This file sits outside the packages on purpose: it is the one place allowed to know both.
 ``bot.migrate`` runs it with ``sqlalchemy.url`` set from config.yml; there is no alembic.ini.
@@ -14,6 +14,7 @@ from sqlalchemy import Connection
 
 from bot.db import make_engine
 from bot.tracker_store import metadata as tracker_metadata
+import knowledge.models  # noqa: F401  (calls, participants, segments: on sales' metadata)
 from sales.data import metadata as sales_metadata  # imports every sales model module
 from sales.models import UTCDateTime
 

@@ -33,6 +33,7 @@ UNIT_WORDS = {
     "month": "month", "months": "month",
     "year": "year", "years": "year", "yr": "year", "yrs": "year",
 }
+_LONGEST = 100 * 365 * 86_400  # longer is not a duration anyone books, and would overflow dates
 # Written straight after digits only: "2h", "90m" would be money ("$90m") or metres.
 _GLUED_UNITS = {"h": "hour"}
 # Words before or after a duration that make it a point in time ("in two weeks").
@@ -95,7 +96,7 @@ def _amount_and_unit(tokens: list[Token], i: int) -> tuple[Duration, int] | None
     unit = UNIT_WORDS.get(word)
     if unit is None and touching(tokens, j) and tokens[i].is_digits:
         unit = _GLUED_UNITS.get(word)
-    if unit is None or amount <= 0:
+    if unit is None or not 0 < amount * UNIT_SECONDS[unit] <= _LONGEST:
         return None
     if unit == "second" and text_at(tokens, i) in ("a", "an"):
         return None  # "give me a second" is not a length of time anyone books

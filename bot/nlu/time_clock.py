@@ -64,6 +64,7 @@ def at_clock(day: date, clock: Clock, part: str | None = None) -> datetime:
 
 
 _COLON_TIME = re.compile(r"(\d{1,2}):(\d{2})(?::\d{2})?")
+_DOTTED_TIME = re.compile(r"(\d{1,2})\.(\d{2})")
 
 
 class ClockReader:
@@ -134,11 +135,12 @@ class ClockReader:
         token = self.word(i)
         if ":" in token:
             return self._colon_clock(token, i)
-        if token.count(".") == 1 and self.word(i + 1) in MERIDIEM:  # "3.30pm"
-            whole, fraction = token.split(".")
-            if 1 <= int(whole) <= 12 and len(fraction) == 2 and int(fraction) <= 59:
+        dotted = _DOTTED_TIME.fullmatch(token)
+        if dotted is not None and self.word(i + 1) in MERIDIEM:  # "3.30pm"
+            hour, minute = int(dotted.group(1)), int(dotted.group(2))
+            if 1 <= hour <= 12 and minute <= 59:
                 said = MERIDIEM[self.word(i + 1)]
-                return Clock(int(whole), int(fraction), said, exact=True), i + 2
+                return Clock(hour, minute, said, exact=True), i + 2
             return None
         read = self._hour(i)
         if read is None:

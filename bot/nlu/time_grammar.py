@@ -253,7 +253,8 @@ class TimeGrammar(ClockReader):
             numbers = [int(part) for part in dotted.groups()]
             century = 2000 if numbers[2] < 100 else 0
             return self._numeric_day(numbers[2] + century, numbers[1], numbers[0], i + 1)
-        if not token.isdecimal() or (touching(self.tokens, i) and self.tokens[i - 1].is_word):
+        if not (token.isdecimal() and len(token) <= 4) \
+                or (touching(self.tokens, i) and self.tokens[i - 1].is_word):
             return None
         pieces, separators, j = self._separated_numbers(i)
         if len(pieces) < 2 or len(separators) != 1 or self.word(j) in ("/", "-", "%"):
@@ -276,7 +277,8 @@ class TimeGrammar(ClockReader):
         """ "3/20/2025" -> ([3, 20, 2025], {"/"}, the index after it)."""
         pieces, separators, j = [int(self.word(i))], set(), i + 1
         while len(pieces) < 3 and self.word(j) in ("-", "/") and touching(self.tokens, j) \
-                and self.word(j + 1).isdecimal() and touching(self.tokens, j + 1):
+                and self.word(j + 1).isdecimal() and len(self.word(j + 1)) <= 4 \
+                and touching(self.tokens, j + 1):
             separators.add(self.word(j))
             pieces.append(int(self.word(j + 1)))
             j += 2

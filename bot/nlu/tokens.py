@@ -59,6 +59,7 @@ TENS = {
     "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70,
     "eighty": 80, "ninety": 90,
 }
+_SMALL_NUMBERS = {**UNITS, **TEENS, **TENS}
 _SMALL_SCALES = {"hundred": 100, "dozen": 12}
 _LARGE_SCALES = {"thousand": 1_000, "million": 1_000_000, "billion": 1_000_000_000}
 NUMBER_WORDS = frozenset({*UNITS, *TEENS, *TENS, *_SMALL_SCALES, *_LARGE_SCALES})
@@ -112,7 +113,7 @@ def _read_number_words(
         if kind is None or not _may_follow(last, kind):
             break
         if kind in ("one", "teen", "tens"):
-            current += UNITS.get(word) or TEENS.get(word) or TENS[word]
+            current += _SMALL_NUMBERS[word]
         elif kind == "hundred":
             current = (current or 1) * _SMALL_SCALES[word]
         else:

@@ -11,6 +11,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Engine, inspect, text
 
+import knowledge.models  # noqa: F401  (the call tables share sales' metadata)
 from bot.config import Config
 from bot.db import make_engine
 from bot.migrate import MigrationError, check_current, upgrade
@@ -19,7 +20,7 @@ from sales.data import metadata as sales_metadata
 from tests.support.db import postgres_schema
 
 REPO = Path(__file__).resolve().parents[2]
-ALL_METADATA = [tracker_metadata, sales_metadata]  # sales.data imports every model module
+ALL_METADATA = [tracker_metadata, sales_metadata]  # sales and knowledge models share it
 
 
 def make_config(tmp_path: Path, url: str, migrations: Path = REPO / "migrations") -> Config:

@@ -65,8 +65,14 @@ def make_org(session: Session) -> dict[str, User]:
 
 
 def add_call(
-    session: Session, file: str, *, owner: str, title: str, started_at: datetime,
-    account: str | None = None, rename: dict[str, str] | None = None,
+    session: Session,
+    file: str,
+    *,
+    owner: str,
+    title: str,
+    started_at: datetime,
+    account: str | None = None,
+    rename: dict[str, str] | None = None,
 ) -> Call:
     """The transcript ``file`` as a call; ``rename`` gives speakers other names."""
     transcript = parse_transcript_file(CALLS / file)

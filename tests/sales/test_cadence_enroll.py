@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from bot.db import make_engine
 from sales.cadence_models import CadenceOperation, Enrollment, StepTask
-from sales.cadences import CadenceError, EnrollmentOutcome, enroll, preview_enroll
+from sales.cadences import CadenceError, EnrollmentOutcome, Refusal, enroll, preview_enroll
 from sales.models import Base, User
 from tests.sales.cadence_org import NOW, Org, build_org, enrollments, org_on, sqlite_engine
 
@@ -89,7 +89,7 @@ def test_a_partial_enrolment_names_each_refused_target_and_why(any_org: Org) -> 
         outcome.summary == "Enrolled 3 of 4 in Q4 Outbound; cy@fabrikam.example opted out of email."
     )
     assert outcome.refused == [
-        ("cy@fabrikam.example", "email_opt_out", "cy@fabrikam.example opted out of email")
+        Refusal("cy@fabrikam.example", "email_opt_out", "cy@fabrikam.example opted out of email")
     ]
     assert len(enrollments(org.session)) == 3
 

@@ -50,7 +50,8 @@ def test_each_piece_is_claimed_once_by_the_right_kind(toy_model, text, expected)
 WORDS = ["tomorrow", "at", "3pm", "next", "friday", "between", "and", "from", "to", "-", "the",
          "5th", "of", "march", "in", "2", "weeks", "a", "half", "hour", "q4", "$5k", "one",
          "hundred", "10:30", "/", "2024-03-20", "ago", "end", "month", "morning", "+1", "555",
-         "twenty", "five", "dollars", "3/4", ",", ".", "may", "sat", "noon", "o'clock", "x"]
+         "twenty", "five", "dollars", "3/4", ",", ".", "may", "sat", "noon", "o'clock", "x",
+         "zero", "PM", "99999999999999999999", "3.30", "2/30", "1.2.3", "years", "²", "٣"]
 
 
 @settings(max_examples=300, deadline=None,
