@@ -15,6 +15,7 @@ Every entry point runs the same short pipeline:
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -44,12 +45,23 @@ MAX_SUMMARIES = 3
 
 def ask(
     session: Session, *, user: User, question: str, settings: KnowledgeSettings, now: datetime,
-    default_latest: int | None = None,
+    default_latest: int | None = None, follow_up: Sequence[int] = (),
 ) -> Asked | None:  # fmt: skip
-    """The question read against the user's scope; None when it selects no call."""
+    """The question read against the user's scope; None when it selects no call.
+
+    A question that names no call ("and what about pricing?") stays on the calls of the
+    previous answer (``follow_up``) when there are some and they are still in scope; else it
+    is about the last ``default_latest`` calls, or all of them.
+    """
     scope = scope_of(session, user)
     query = read_call_query(session, scope, question, now, user.timezone or "UTC")
-    if query.latest is None and default_latest is not None and not query.narrowed:
+    open_ended = query.latest is None and not query.narrowed and not query.every
+    if open_ended and follow_up:
+        earlier = [call for call in select_calls(session, scope, query) if call.id in follow_up]
+        if earlier:
+            query.latest = len(earlier)  # so answers name the call: "on 'Globex ...' (Nov 18)"
+            return Asked(session, question, scope, query, earlier, settings, now)
+    if open_ended and default_latest is not None:
         query.latest = default_latest
     calls = select_calls(session, scope, query)
     if not calls:
@@ -66,12 +78,16 @@ def answer_question(
     now: datetime,
     index: Retriever | None = None,
     llm: ChatModel | None = None,
+    follow_up: Sequence[int] = (),
 ) -> Answer:
-    """A cited answer to ``question`` about the calls ``user`` may see."""
+    """A cited answer to ``question`` about the calls ``user`` may see.
+
+    ``follow_up``: the calls the conversation's previous answer was about.
+    """
     kind = classify(question, settings.insights)
     latest = 1 if kind.kind in _ONE_CALL_KINDS else None
     asked = ask(session, user=user, question=question, settings=settings, now=now,
-                default_latest=latest)  # fmt: skip
+                default_latest=latest, follow_up=follow_up)  # fmt: skip
     if asked is None:
         return nothing_selected(scope_of(session, user), kind.kind)
     if kind.kind != "search":

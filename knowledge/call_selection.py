@@ -41,6 +41,11 @@ _SINGULAR = re.compile(r"\b(?:my|the|that|this)\s+(?:\w+\s+)?(call|meeting|conve
 _MINE = re.compile(r"\bmy\s+(?:\w+\s+){0,2}?(calls?|meetings?|conversations?)\b", re.IGNORECASE)
 _TEAM = re.compile(r"\b(my team'?s?|our team'?s?|the team'?s?|team calls|our calls)\b", re.I)
 _WORD_COUNTS = {"two": 2, "three": 3, "four": 4, "five": 5}
+_EVERY = re.compile(
+    r"\b(?:all|any|every|across)\s+(?:of\s+)?(?:my\s+|our\s+|the\s+)?(?:calls?|meetings?)\b"
+    r"|\bon any call\b|\bacross calls\b",
+    re.IGNORECASE,
+)
 # Where a question names whose calls or who said something: "Jane's last call", "what did Zelda
 # say", "my call with Zelda". A capitalised name there that nobody in scope has selects no call
 # (rather than being ignored and answering about everyone).
@@ -67,6 +72,7 @@ class CallQuery:
     owners: list[User] = field(default_factory=list)
     phrases: list[str] = field(default_factory=list)  # the words that chose the calls
     unknown: list[str] = field(default_factory=list)  # names of no one the asker may know
+    every: bool = False  # "all my calls", "any call", "across calls": not just the last one
 
     @property
     def narrowed(self) -> bool:
@@ -91,6 +97,7 @@ def read_call_query(
     elif _SINGULAR.search(question):
         query.latest = 1
     query.mine = bool(_MINE.search(question)) and not _TEAM.search(question)
+    query.every = bool(_EVERY.search(question)) or bool(_TEAM.search(question))
     _read_names(session, scope, question, query)
     query.unknown = _unknown_names(question, query)
     return query

@@ -101,6 +101,8 @@ def ingest_file(
                           f"({', '.join(AUDIO_SUFFIXES)}) or a transcript "
                           f"({', '.join(TRANSCRIPT_SUFFIXES)})")
     digest = content_hash(source.path)
+    if source.path.stat().st_size == 0:
+        raise IngestError("empty file")
     existing = find_call(session, digest)
     if existing is not None:
         return existing, False

@@ -133,7 +133,7 @@ def test_plain_lines_with_stated_times() -> None:
         ("bad_time.srt", "1\n00:00:01,000 --> soon\nSam: hi\n", "SRT cue 1: bad timing line"),
         ("bad.json", '[{"speaker": "Sam", "start": 0, "end": 1, "text": "hi"},]',
          "bad JSON at line 1"),
-        ("missing.json", '[{"speaker": "Sam", "start": 0, "end": 1, "text": "a"}, {"speaker": "D"}]',
+        ("missing.json", '[{"speaker": "S", "start": 0, "end": 1, "text": "a"}, {"speaker": "D"}]',
          "item 2: missing 'start'"),
         ("backwards.json", '[{"speaker": "Sam", "start": 5, "end": 1, "text": "a"}]',
          "item 1: 'end' (1) is before 'start' (5)"),
