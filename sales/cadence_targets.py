@@ -11,7 +11,6 @@ enrolled from it is reported back.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TypeVar
@@ -25,7 +24,8 @@ from sales.cadence_results import CadenceError, Refusal, join_names
 from sales.models import User
 from sales.prospects import Contact, Lead, SavedList
 
-NAME_CUTOFF = 85  # rapidfuzz WRatio: a typo ("Cy Yung") passes, another name does not
+NAME_CUTOFF = 85  # name_score: a typo ("Cy Yung") passes, another name does not
+SHORT_WORD = 3  # letters; a word this short is too easily a piece of another one
 NEAR_TIE = 3  # candidates this close to the best fuzzy score make a name ambiguous
 SUGGEST_CUTOFF = 60
 _CHUNK = 500  # keep IN lists under every database's parameter limit
@@ -257,12 +257,36 @@ _T = TypeVar("_T")
 
 def _fuzzy(wanted: str, items: Sequence[_T], name_of: Callable[[_T], str]) -> list[_T]:
     """Items whose name is a close match, and every other one nearly as close (a tie)."""
-    names = [re.sub(r"\s+", " ", str(name_of(item))) for item in items]
-    scored = process.extract(
-        wanted, names, scorer=fuzz.WRatio, processor=utils.default_process, limit=10
-    )
-    close = [(score, index) for _, score, index in scored if score >= NAME_CUTOFF]
+    scored = [(name_score(wanted, str(name_of(item))), index) for index, item in enumerate(items)]
+    close = [(score, index) for score, index in scored if score >= NAME_CUTOFF]
     if not close:
         return []
     best = max(score for score, _ in close)
     return [items[index] for score, index in close if score >= best - NEAR_TIE]
+
+
+def name_score(wanted: str, name: str) -> float:
+    """How well the words said match the words of a name, 0-100, word by word.
+
+    Whole-string scorers match inside words ("Ana" scores 90 against "Dana Ortiz"), which would
+    enrol the wrong person. Here every word said must match a word of the name: short words
+    (three letters or fewer) exactly or as the start of the word ("Sha" for "Shah"), longer ones
+    with at most a typo's distance ("Yung" for "Young").
+    """
+    said = utils.default_process(wanted).split()
+    words = utils.default_process(name).split()
+    if not said or not words:
+        return 0.0
+    total = 0.0
+    for word in said:
+        total += max(_word_score(word, candidate) for candidate in words)
+    return total / len(said)
+
+
+def _word_score(said: str, word: str) -> float:
+    if said == word:
+        return 100.0
+    if len(said) <= SHORT_WORD:
+        # "Sha" for "Shah" or "Jon" for "Jonathan", but two letters start too many names.
+        return 90.0 if len(said) == SHORT_WORD and word.startswith(said) else 0.0
+    return float(fuzz.ratio(said, word))

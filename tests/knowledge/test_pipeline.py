@@ -30,12 +30,10 @@ pytestmark = pytest.mark.skipif(not espeak_available(), reason="espeak-ng is not
 STARTED = datetime(2026, 3, 2, 15, 0, tzinfo=UTC)
 NOW = datetime(2026, 3, 3, 9, 0, tzinfo=UTC)
 CALL = [
-    (0, "Hi Dana, thanks for taking the time today. I would like to walk you through our "
-        "pricing for the sales team."),
-    (1, "Sure. I have to be honest, our budget is tight this quarter, so I need to run this "
-        "by my vice president first."),
-    (0, "That makes sense. The list price is forty dollars per user per month, and we offer a "
-        "discount for larger teams."),
+    (0, "Hello, thanks for taking the time today. I would like to walk you through our pricing "
+        "for the sales team."),
+    (1, "Honestly, the budget is a problem for us this year, and my manager has to approve it."),
+    (0, "I understand. We offer a discount for larger teams, and the first month is free."),
     (1, "That sounds reasonable. Can you send me a written quote by Friday?"),
 ]  # fmt: skip
 
@@ -93,7 +91,7 @@ def test_a_stereo_recording_becomes_a_call_that_answers_questions(
         assert [s.participant.email for s in call.segments if s.participant] == [
             "sam@acme.example", "dana@globex.example"] * 2  # fmt: skip
         said = " ".join(s.text for s in call.segments).lower()
-        for words in ("pricing", "budget", "vice president", "quote", "friday"):
+        for words in ("pricing", "budget is a problem", "manager", "discount", "quote"):
             assert words in said
         assert call.segments[1].start > call.segments[0].end - 0.5  # in the order spoken
         assert call.analysis is not None  # analysed once, at ingest
@@ -101,7 +99,7 @@ def test_a_stereo_recording_becomes_a_call_that_answers_questions(
         answer = answer_question(session, user=sam, question="what did Dana say about budget?",
                                  settings=world.settings, now=NOW, index=world.index)
         assert answer.found
-        assert "budget is tight" in answer.text.lower()
+        assert "budget is a problem" in answer.text.lower()
         assert any(c.speaker == "Dana Scully" for c in answer.citations)
 
 
