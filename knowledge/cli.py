@@ -8,6 +8,7 @@ bad one with its reason.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -37,6 +38,8 @@ def calls_app(open_project: Callable[[Path], Any]) -> typer.Typer:
 
     @contextmanager
     def project(config_path: Path) -> Iterator[tuple[Engine, KnowledgeSettings]]:
+        # Our own bar shows transcription; the embedding model's loading bar is noise.
+        os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
         opened = open_project(config_path)
         try:
             settings = knowledge_settings(opened.raw, opened.root, opened.database_url)
@@ -140,7 +143,8 @@ def _iso_time(value: str) -> datetime:
 
 
 def _call_line(call: Call) -> str:
-    minutes = f"{int(call.duration_seconds // 60)}:{int(call.duration_seconds % 60):02d}"
+    from knowledge.call_report import clock
+
     account = call.account.name if call.account else "-"
-    return (f"{call.id:>5}  {call.started_at:%Y-%m-%d %H:%M}  {minutes:>6}  "
+    return (f"{call.id:>5}  {call.started_at:%Y-%m-%d %H:%M}  {clock(call.duration_seconds):>7}  "
             f"{call.owner.email}  {account}  {call.title}")

@@ -114,7 +114,7 @@ def _import_calls(engine: Engine, records: list[SourceRecord], base_dir: Path) -
                 settings=settings,
             )
             if result.error is not None:
-                raise record.error("file", f"{call['file'].name}: {result.error}")
+                raise record.error(None, f"{call['file'].name}: {result.error}")
             if result.created and result.call_id is not None:
                 added.append(result.call_id)
     except DataImportError:

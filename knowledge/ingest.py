@@ -108,12 +108,12 @@ def ingest_file(
         return existing, False
     owner = owner_with_email(session, source.owner_email)
     people = people_with_emails(session, owner, source.participant_emails)
-    transcript, language = _read(source.path, settings, owner, people, progress)
+    transcript, language, duration = _read(source.path, settings, owner, people, progress)
     call = Call(
         owner=owner,
         title=(source.title or transcript.title or _title_from(source.path))[:300],
         started_at=(source.started_at or transcript.started_at or now()).astimezone(UTC),
-        duration_seconds=round(transcript.duration, 2),
+        duration_seconds=round(duration, 2),
         source_kind=transcript.kind,
         source_name=source.path.name[:500],
         content_hash=digest,
@@ -183,13 +183,15 @@ def _domain(email: str | None) -> str:
 def _read(
     path: Path, settings: KnowledgeSettings, owner: User, people: list[Person],
     progress: ProgressCallback | None,
-) -> tuple[Transcript, str | None]:
+) -> tuple[Transcript, str | None, float]:
+    """The turns, their language if detected, and the call's length in seconds."""
     from knowledge.transcribe import AudioError
     from knowledge.transcripts import TranscriptError
 
     try:
         if path.suffix.lower() in TRANSCRIPT_SUFFIXES:
-            return parse_transcript_file(path), None
+            transcript = parse_transcript_file(path)
+            return transcript, None, transcript.duration
         external = [person for person in people if not person.internal]
         recorded = transcribe_file(
             path, settings.asr, rep_speaker=owner.name,
@@ -199,7 +201,7 @@ def _read(
         )
     except (TranscriptError, AudioError) as error:
         raise IngestError(str(error)) from error
-    return Transcript(recorded.segments, "audio"), recorded.language
+    return Transcript(recorded.segments, "audio"), recorded.language, recorded.duration
 
 
 def _title_from(path: Path) -> str:

@@ -25,7 +25,8 @@ _RULES: dict[str, list[str]] = {
         r"(can't|cannot|can not|couldn't) afford",
         r"budget (is|'s|was) (tight|limited|frozen|gone|spent|allocated|already)",
         r"budget (freeze|cuts?|constraints?|concerns?)",
-        r"(price|pricing|cost) (is|'s|seems|looks|feels) (high|steep|a (concern|problem|lot))",
+        r"(price|pricing|cost|budget) (is|'s|seems|looks|feels|will be) (high|steep|a lot"
+        r"|(a|an|our) (big |real |major )?(concern|problem|issue|constraint|blocker))",
         r"(cheaper|lower[- ]priced) (option|alternative|tool|vendor)",
         r"out of (our|my) price range",
         r"hard to justify the (cost|price|spend)",

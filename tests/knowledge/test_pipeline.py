@@ -23,7 +23,7 @@ from knowledge.pipeline import delete_call, ingest_paths
 from knowledge.settings import KnowledgeSettings, knowledge_settings
 from sales import data
 from sales.models import User
-from tests.support.speech import espeak_available, synthesize_call
+from tests.support.speech import SpokenTurn, espeak_available, synthesize_call
 
 pytestmark = pytest.mark.skipif(not espeak_available(), reason="espeak-ng is not installed")
 
@@ -69,23 +69,23 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
 
 
 @pytest.fixture(scope="module")
-def stereo_call(world: World) -> Path:
+def stereo_call(world: World) -> tuple[Path, list[SpokenTurn]]:
     path = world.folder / "globex-pricing.wav"
-    synthesize_call(CALL, path, stereo=True)
-    return path
+    return path, synthesize_call(CALL, path, stereo=True)
 
 
 def test_a_stereo_recording_becomes_a_call_that_answers_questions(
-    world: World, stereo_call: Path
+    world: World, stereo_call: tuple[Path, list[SpokenTurn]]
 ) -> None:
-    [result] = world.ingest(stereo_call, participants=["dana@globex.example"],
-                            started_at=STARTED)
+    path, spoken = stereo_call
+    [result] = world.ingest(path, participants=["dana@globex.example"], started_at=STARTED)
     assert result.error is None and result.created
     with Session(world.engine) as session:
         call = session.get_one(Call, result.call_id)
         assert (call.source_kind, call.account.name if call.account else None) == ("audio",
                                                                                   "Globex")
-        assert 25 < call.duration_seconds < 40
+        assert call.duration_seconds == pytest.approx(spoken[-1].end + 0.5, abs=0.1)
+        assert call.started_at == STARTED
         # One speaker per channel: the rep's side is the owner, the other the customer.
         assert [s.speaker for s in call.segments] == ["Sam Patel", "Dana Scully"] * 2
         assert [s.participant.email for s in call.segments if s.participant] == [
@@ -93,7 +93,9 @@ def test_a_stereo_recording_becomes_a_call_that_answers_questions(
         said = " ".join(s.text for s in call.segments).lower()
         for words in ("pricing", "budget is a problem", "manager", "discount", "quote"):
             assert words in said
-        assert call.segments[1].start > call.segments[0].end - 0.5  # in the order spoken
+        for segment, turn in zip(call.segments, spoken, strict=True):  # when it was said
+            assert segment.start == pytest.approx(turn.start, abs=1.0)
+            assert segment.end == pytest.approx(turn.end, abs=1.0)
         assert call.analysis is not None  # analysed once, at ingest
         sam = session.scalars(select(User)).one()
         answer = answer_question(session, user=sam, question="what did Dana say about budget?",
