@@ -29,7 +29,7 @@ from knowledge.turns import CallTurns, turns_of
 
 log = logging.getLogger(__name__)
 
-VERSION = "rules-1"
+VERSION = "rules-2"
 MAX_SUMMARY_NEXT_STEPS = 6
 # The insights a summary sentence may carry to be weighted up (see knowledge.summary).
 _SUMMARY_KINDS = ("pricing", "objections", "competitors", "products")
@@ -66,15 +66,28 @@ def analyse_call(
 def compute_analysis(
     call: Call, settings: KnowledgeSettings, *, embed: Embed | None = None
 ) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
-    """(insights, stats, summary) of ``call``, without storing anything."""
+    """(insights, stats, summary) of ``call``, without storing anything.
+
+    ``embed``: sentence vectors for the summary; by default MiniLM, the model the index uses
+    (on QMSum it picks better sentences than TF-IDF: bench/summaries.py).
+    """
     turns = turns_of(call)
     owner_name = call.owner.name if call.owner is not None else ""
     insights = extract_insights(
         turns, settings.insights, said_on=_local_dates(call), owner_name=owner_name
     )
     stats = talk_stats(turns, question_count=len(insights["questions"]))
-    summary = summarise(turns, insights, embed=embed)
+    summary = summarise(turns, insights, embed=embed or default_embed())
     return insights, stats, summary
+
+
+def default_embed() -> Embed | None:
+    """MiniLM from the installed package; None (TF-IDF) where it cannot be loaded."""
+    try:
+        from knowledge.embeddings import embed
+    except ImportError:  # pragma: no cover - a dependency of the project
+        return None
+    return embed
 
 
 def summarise(

@@ -35,8 +35,11 @@ class Turn:
 class Chunk:
     """A passage: consecutive turns (or pieces of one long turn), with where it sits in the call.
 
-    ``first_piece`` and ``last_piece`` tell apart passages inside one long turn (they are 0
-    where a passage begins or ends with a whole turn).
+    ``first_piece`` and ``last_piece`` are the piece numbers of the first and last turn (0 for
+    a turn that was not cut); they tell apart passages inside one long turn. ``text`` names
+    the speaker of each line, for readers and for BM25 ("what did Ana say"); ``spoken`` is
+    the words alone, for the embedding: labels repeated on every line pull every passage's
+    vector toward the names and away from what was said.
     """
 
     first_position: int
@@ -47,6 +50,7 @@ class Chunk:
     start: float
     end: float
     text: str
+    spoken: str
 
     @property
     def key(self) -> str:
@@ -151,4 +155,5 @@ def _chunk(units: Sequence[_Unit]) -> Chunk:
         start=first.turn.start,
         end=last.turn.end,
         text="\n".join(lines),
+        spoken=" ".join(unit.text for unit in units),
     )

@@ -153,7 +153,7 @@ class CallIndex:
         batch = 500  # well under any Chroma server's max batch size; one embedding call each
         for begin in range(0, len(passages), batch):
             part = passages[begin : begin + batch]
-            vectors = self._embed([chunk.text for _, chunk in part])
+            vectors = self._embed([chunk.spoken for _, chunk in part])
             self.collection.add(
                 ids=[id_ for id_, _ in part],
                 documents=[chunk.text for _, chunk in part],

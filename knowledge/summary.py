@@ -1,6 +1,7 @@
 """A call's summary without an LLM: customer impression, the most informative sentences, next steps.
 
-- Summary: extractive. Sentences of at least ``MIN_WORDS`` words are the candidates; each gets a
+- Summary: extractive. Sentences of at least ``MIN_WORDS`` words (or short ones that carry an
+  insight: "We're also evaluating Gong.") are the candidates; each gets a
   centrality (LexRank: PageRank over the cosine-similarity graph of their vectors; TF-IDF vectors
   by default, or sentence embeddings when an ``embed`` function is given), weighted up a little
   for sentences that carry an insight (a price, an objection, a next step, a competitor), then
@@ -159,10 +160,12 @@ def extractive_summary(
     ``exclude`` (turn position, sentence) are left out: the next steps, shown on their own.
     """
     left_out = exclude or set()
+    keys = insight_keys or set()
     candidates = [
         s
         for s in sentences
-        if len(words(s.text)) >= MIN_WORDS and (s.turn.position, s.text) not in left_out
+        if (len(words(s.text)) >= MIN_WORDS or (s.turn.position, s.text) in keys)
+        and (s.turn.position, s.text) not in left_out
     ]
     if not candidates:
         candidates = sorted(sentences, key=lambda s: -len(s.text))[:MIN_PICKS]
@@ -171,7 +174,6 @@ def extractive_summary(
     vectors = embed([s.text for s in candidates]) if embed else _tfidf([s.text for s in candidates])
     similarity = _cosine(vectors)
     scores = _lexrank(similarity)
-    keys = insight_keys or set()
     weights = np.array([_weight(s, keys) for s in candidates])
     chosen = _mmr(scores * weights, similarity, count)
     return [cite(candidates[i]) for i in sorted(chosen, key=lambda i: candidates[i].start)]

@@ -157,3 +157,17 @@ def test_the_plugin_is_reached_by_name_only() -> None:
     for name in ("metadata", "KINDS", "load_fixtures", "import_file", "configure",
                  "cli_commands"):
         assert hasattr(module, name)
+
+
+def test_fixture_times_may_be_relative_to_the_load(
+    tmp_path: Path, plugins: DataPlugins, engine: Engine
+) -> None:
+    path = fixture_file(tmp_path, """
+calls:
+  - {file: calls/rollout.vtt, owner: sam@acme.example, started_at: now-2d}
+""")
+    before = datetime.now(UTC)
+    plugins.load_fixtures(engine, path)
+    with Session(engine) as session:
+        started = session.scalars(select(Call.started_at)).one()
+    assert abs((before - started).total_seconds() - 2 * 86400) < 120

@@ -39,6 +39,9 @@ def test_passage_text_names_the_speakers_and_carries_times_and_positions() -> No
     assert chunk.speakers == ("Sam Patel", "Ana Ruiz (Globex)")
     assert (chunk.start, chunk.end) == (0.0, 38.0)
     assert (chunk.first_position, chunk.last_position) == (0, 3)
+    # What is embedded is what was said, without the names repeated on every line.
+    assert chunk.spoken.startswith("w0x0 w0x1") and "Sam Patel" not in chunk.spoken
+    assert len(chunk.spoken.split()) == 4 * 5
 
 
 def test_a_long_turn_is_cut_at_sentence_ends_into_passages_within_the_word_limit() -> None:

@@ -5,10 +5,12 @@ good ones; deleting a call takes it out of the database and the index."""
 from __future__ import annotations
 
 import wave
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -16,10 +18,10 @@ from sqlalchemy import Engine, create_engine, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 import knowledge.models  # noqa: F401
-from knowledge.answers import answer_question
+from knowledge.answers import answer_question, summarize
 from knowledge.index import CallIndex
 from knowledge.models import Call, CallAnalysis, CallParticipant, CallSegment
-from knowledge.pipeline import delete_call, ingest_paths
+from knowledge.pipeline import IngestResult, delete_call, ingest_paths
 from knowledge.settings import KnowledgeSettings, knowledge_settings
 from sales import data
 from sales.models import User
@@ -45,9 +47,10 @@ class World:
     index: CallIndex
     folder: Path
 
-    def ingest(self, *paths: Path, **options: object) -> list:  # type: ignore[type-arg]
+    def ingest(self, *paths: Path, **options: Any) -> list[IngestResult]:
+        options.setdefault("owner_email", "sam@acme.example")
         return ingest_paths(sessionmaker(self.engine), list(paths), settings=self.settings,
-                            index=self.index, **{"owner_email": "sam@acme.example", **options})
+                            index=self.index, **options)
 
 
 @pytest.fixture(scope="module")
@@ -78,8 +81,19 @@ def test_a_stereo_recording_becomes_a_call_that_answers_questions(
     world: World, stereo_call: tuple[Path, list[SpokenTurn]]
 ) -> None:
     path, spoken = stereo_call
-    [result] = world.ingest(path, participants=["dana@globex.example"], started_at=STARTED)
+    reported: list[tuple[float, float]] = []
+
+    @contextmanager
+    def progress(label: str) -> Iterator[Callable[[float, float], None]]:
+        assert label == "Transcribing globex-pricing.wav"
+        yield lambda done, total: reported.append((done, total))
+
+    [result] = world.ingest(path, participants=["dana@globex.example"], started_at=STARTED,
+                            progress=progress)
     assert result.error is None and result.created
+    # The bar moves forward to the end: both channels, each the length of the call.
+    assert [done for done, _ in reported] == sorted(done for done, _ in reported)
+    assert reported[-1][0] == reported[-1][1] == pytest.approx(2 * (spoken[-1].end + 0.5), 0.01)
     with Session(world.engine) as session:
         call = session.get_one(Call, result.call_id)
         assert (call.source_kind, call.account.name if call.account else None) == ("audio",
@@ -103,6 +117,31 @@ def test_a_stereo_recording_becomes_a_call_that_answers_questions(
         assert answer.found
         assert "budget is a problem" in answer.text.lower()
         assert any(c.speaker == "Dana Scully" for c in answer.citations)
+
+
+def test_a_recording_answers_insight_questions_and_is_summarized(
+    world: World, stereo_call: tuple[Path, list[SpokenTurn]]
+) -> None:
+    """What was heard becomes the insights: objections, the quote asked for by Friday."""
+    path, _ = stereo_call
+    [result] = world.ingest(path, participants=["dana@globex.example"], started_at=STARTED)
+    with Session(world.engine) as session:
+        sam = session.scalars(select(User)).one()
+
+        def ask(question: str) -> str:
+            answer = answer_question(session, user=sam, question=question,
+                                     settings=world.settings, now=NOW, index=world.index)
+            assert answer.found and {c.call_id for c in answer.citations} == {result.call_id}
+            return answer.text
+
+        objections = ask("what objections came up on my last call?")
+        assert "budget (1 mention)" in objections and "authority (1 mention)" in objections
+        assert "\u2014 Dana Scully (Globex), 00:" in objections
+        # "Can you send me a written quote by Friday?", said on Monday March 2: Sam owes it.
+        assert "Sam Patel, due Fri, Mar 6:" in ask("what are the next steps on my last call?")
+        summary = summarize(session, user=sam, settings=world.settings, now=NOW)
+        assert summary.text.index("Customer impression:") < summary.text.index("Next steps:")
+        assert "(Dana Scully (Globex), 00:" in summary.text
 
 
 def test_a_mono_recording_has_no_speaker_separation(world: World) -> None:
