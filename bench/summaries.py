@@ -2,7 +2,8 @@
 
 Every meeting whose general queries ask to summarise the whole meeting ("Summarize the whole
 meeting.", "Summarize the meeting") is summarised by the product's own code path
-(``knowledge.analysis.summarise`` over the meeting's turns, insights included), and the summary
+(``knowledge.analysis.summarise`` over the meeting's turns, insights included, sentence vectors
+from MiniLM as ``analyse_call`` uses them), and the summary
 is scored against that query's reference answer with ROUGE-1, ROUGE-2 and ROUGE-L F1.
 
 ROUGE is implemented here (no download): lower-cased alphanumeric tokens, no stemming, no stop
@@ -18,7 +19,7 @@ Prints one JSON object on its last line:
   {rouge1, rouge2, rougeL, lead_rouge1, lead_rouge2, lead_rougeL, meetings, summary_words,
    reference_words, seconds, ...}
 
-    python bench/summaries.py --data ../shared/bench/qmsum/val.jsonl [--dense]
+    python bench/summaries.py --data ../shared/bench/qmsum/val.jsonl [--centrality tfidf]
 """
 
 from __future__ import annotations
@@ -134,12 +135,16 @@ def summary_reference(meeting: dict[str, Any]) -> str | None:
 def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--data", required=True, type=Path, help="QMSum jsonl")
-    parser.add_argument("--dense", action="store_true",
-                        help="MiniLM sentence vectors for centrality instead of TF-IDF")  # fmt: skip
+    parser.add_argument(
+        "--centrality",
+        choices=("minilm", "tfidf"),
+        default="minilm",
+        help="sentence vectors for centrality (the product uses MiniLM)",
+    )
     parser.add_argument("--limit", type=int, default=0, help="at most this many meetings")
     args = parser.parse_args(argv)
     embed = None
-    if args.dense:
+    if args.centrality == "minilm":
         from knowledge.embeddings import embed
     began = time.perf_counter()
     ours: list[dict[str, float]] = []
@@ -172,13 +177,12 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
         "meetings": len(ours),
         "summary_words": round(sum(w for w, _ in words) / len(words), 1),
         "reference_words": round(sum(r for _, r in words) / len(words), 1),
-        "centrality": "minilm" if args.dense else "tfidf",
+        "centrality": args.centrality,
         "tokens": "lowercase alphanumeric, no stemming",
         "seconds": round(time.perf_counter() - began, 1),
     }
     print(json.dumps(result))
     return result
-
 
 
 if __name__ == "__main__":
