@@ -49,7 +49,6 @@ from knowledge.bm25 import BM25, query_terms, tokenize  # noqa: E402
 from knowledge.chunks import Turn  # noqa: E402
 from knowledge.embeddings import embed  # noqa: E402
 from knowledge.index import CallIndex, Pool, chroma_client  # noqa: E402
-from knowledge.retrieval import rank  # noqa: E402
 from knowledge.settings import KnowledgeSettings, VectorStoreSettings  # noqa: E402
 
 # QMSum's annotations of the recording ({disfmarker}, {vocalsound}, [Laughter.]) are not speech.
@@ -148,7 +147,7 @@ def least_alike(meetings: Sequence[Meeting]) -> list[int]:
         return dot / norm if norm else 0.0
     return [
         min((j for j in range(len(meetings)) if j != i),
-            key=lambda j: cosine(vectors[i], vectors[j]))  # fmt: skip
+            key=lambda j: cosine(vectors[i], vectors[j]))
         for i in range(len(meetings))
     ]
 
@@ -197,7 +196,7 @@ def run(meetings: Sequence[Meeting], index: CallIndex, embedder: CachedEmbedder)
         "passages_embedded": embedder.computed,
         "index_seconds": round(indexed, 1),
         "search_ms_mean": round(1000 * (time.perf_counter() - started - indexed)
-                                / max(1, queries * (2 if other else 1)), 1),  # fmt: skip
+                                / max(1, queries * (2 if other else 1)), 1),
         "min_confidence": threshold,
         "confidence_answerable": percentiles(answerable),
         "confidence_unanswerable": percentiles(unanswerable),
@@ -207,7 +206,7 @@ def run(meetings: Sequence[Meeting], index: CallIndex, embedder: CachedEmbedder)
         "settings": {"window": settings.window, "stride": settings.stride,
                      "max_words": settings.max_words, "dense_weight": settings.dense_weight,
                      "bm25_k1": settings.bm25_k1, "bm25_b": settings.bm25_b},
-    }  # fmt: skip
+    }
 
 
 def _position(pool: Pool, first: int, last: int) -> int:

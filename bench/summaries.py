@@ -143,9 +143,11 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     )
     parser.add_argument("--limit", type=int, default=0, help="at most this many meetings")
     args = parser.parse_args(argv)
-    embed = None
+    embed: Any = None  # TF-IDF
     if args.centrality == "minilm":
-        from knowledge.embeddings import embed
+        from knowledge.embeddings import embed as minilm
+
+        embed = minilm
     began = time.perf_counter()
     ours: list[dict[str, float]] = []
     lead: list[dict[str, float]] = []

@@ -94,14 +94,12 @@ def _window_end(units: Sequence[_Unit], begin: int, window: int, max_words: int)
     """One past the last unit of the window that starts at ``begin``."""
     end = begin + 1
     words = units[begin].words
-    positions = {units[begin].turn.position}
+    first = units[begin].turn.position
     while end < len(units):
         unit = units[end]
-        if words + unit.words > max_words:
+        # Positions, not units, bound a window: skipped empty turns still count as turns.
+        if words + unit.words > max_words or unit.turn.position - first >= window:
             break
-        if unit.turn.position not in positions and len(positions) == window:
-            break
-        positions.add(unit.turn.position)
         words += unit.words
         end += 1
     return end

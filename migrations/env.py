@@ -12,9 +12,9 @@ from alembic import context
 from alembic.autogenerate.api import AutogenContext
 from sqlalchemy import Connection
 
+import knowledge.models  # noqa: F401  (calls, participants, segments: on sales' metadata)
 from bot.db import make_engine
 from bot.tracker_store import metadata as tracker_metadata
-import knowledge.models  # noqa: F401  (calls, participants, segments: on sales' metadata)
 from sales.data import metadata as sales_metadata  # imports every sales model module
 from sales.models import UTCDateTime
 

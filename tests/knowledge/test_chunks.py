@@ -75,3 +75,11 @@ def test_empty_turns_are_skipped_and_no_turns_give_no_passages() -> None:
 def test_impossible_windows_are_refused(window: int, stride: int) -> None:
     with pytest.raises(ValueError, match="window"):
         chunk_turns(turns(3), window=window, stride=stride)
+
+
+def test_a_skipped_empty_turn_still_counts_towards_the_four() -> None:
+    with_gap = [*turns(2), Turn(2, "Ana", 20, 21, ""), *turns(6)[3:]]
+    chunks = chunk_turns(with_gap, window=4, stride=2)
+    assert all(c.last_position - c.first_position <= 3 for c in chunks)
+    assert {p for c in chunks for p in range(c.first_position, c.last_position + 1)} >= {
+        0, 1, 3, 4, 5}

@@ -213,5 +213,5 @@ def test_a_chroma_server_holds_the_index_when_vector_store_url_is_set(
 def test_a_vector_store_url_without_a_host_is_refused(tmp_path: Path) -> None:
     settings = settings_in(tmp_path)
     broken = replace(settings, vector_store=VectorStoreSettings(url="http://", path=tmp_path))
-    with pytest.raises(ValueError, match="vector_store.url"):
+    with pytest.raises(ValueError, match=r"vector_store\.url"):
         CallIndex(broken).count()
