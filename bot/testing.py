@@ -188,7 +188,10 @@ class TestRunner:
 
     def run_case(self, case: TestCase) -> CaseResult:
         result = CaseResult(case)
-        with self.fresh_database(case) as url, _environment(case.env):
+        # Actions read the project's config.yml by SALESBOT_CONFIG, as under `salesbot run`; the
+        # case's project is the one under test, whatever an earlier command left in the variable.
+        environment = {"SALESBOT_CONFIG": str(self.config.path), **case.env}
+        with self.fresh_database(case) as url, _environment(environment):
             engine = make_engine(url)
             runner = StubActionRunner(case.stubs, self.actions) if case.stubs else self.actions
             agent = Agent(self.config, self.domain, self.nlu, SQLTrackerStore(engine), runner)

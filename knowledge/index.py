@@ -23,7 +23,7 @@ import numpy as np
 from knowledge.chunks import Chunk, Turn, chunk_turns
 from knowledge.embeddings import MiniLMEmbeddingFunction, embed
 from knowledge.models import Call
-from knowledge.retrieval import Candidate, rank
+from knowledge.retrieval import Candidate, named_speakers, rank, without_speakers
 from knowledge.settings import KnowledgeSettings, VectorStoreSettings
 from knowledge.turns import turns_of
 
@@ -202,7 +202,10 @@ class CallIndex:
                       int(meta["last_position"]), document)  # type: ignore[arg-type]
             for meta, document in zip(metadatas, documents, strict=True)
         ]  # fmt: skip
-        return Pool(candidates, self._cosines(query, ids, scope), metadatas, documents)
+        labels = {label for meta in metadatas for label in str(meta["speakers"]).split("\n")}
+        # "What did Ana say": the embedding searches for what was said, not for Ana.
+        dense_query = without_speakers(query, named_speakers(query, labels))
+        return Pool(candidates, self._cosines(dense_query, ids, scope), metadatas, documents)
 
     def _cosines(self, query: str, ids: list[str], scope: dict[str, Any]) -> np.ndarray:
         """Each stored passage's cosine to the query; NaN for those beyond the dense hits."""

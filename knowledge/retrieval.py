@@ -10,22 +10,30 @@ The fused rank orders passages but says nothing about whether any of them answer
 the best passage of a call about something else is still ranked first. The confidence is
 therefore absolute: how much of the question's content a passage contains (IDF-weighted term
 coverage) and how close its meaning is (cosine), each on a fixed scale.
+
+A question that names a speaker ("what did Ana say about pricing?") asks what that speaker
+said: the name is no topic to search for (it is replaced by "they" for the embedding and left
+out of BM25), and passages in which that speaker talks rank higher, by their share of the words.
 """
 
 from __future__ import annotations
 
+import re
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
-from knowledge.bm25 import BM25, query_terms, tokenize
+from knowledge.bm25 import BM25, STOP_WORDS, query_terms, stem, tokenize
 
 RRF_K = 60  # the usual constant: the top ranks matter, the long tail barely
 # Cosines of MiniLM between a question and a passage: unrelated text sits near 0.1, a
 # passage on the question's topic from about 0.35; mapped linearly onto 0..1 between these.
-COSINE_FLOOR = 0.15
-COSINE_CEILING = 0.55
+COSINE_FLOOR = 0.2
+COSINE_CEILING = 0.6
+SPEAKER_BOOST = 0.3  # a passage all in the named speaker's words ranks as if 30% better
+_WORDS = re.compile(r"[^\W_]+")
 
 
 @dataclass(frozen=True)
@@ -64,11 +72,20 @@ def rank(
     """
     if not candidates:
         return []
+    words = [speaker_words(candidate.text) for candidate in candidates]
+    named = named_speakers(query, {label for counts in words for label in counts})
     terms = query_terms(query)
+    if named:
+        said_by = {token for label in named for token in tokenize(_name(label))}
+        terms = [term for term in terms if term not in said_by] or terms
     bm25 = BM25([tokenize(candidate.text) for candidate in candidates], k1=k1, b=b)
     lexical = np.asarray(bm25.scores(terms), dtype=np.float64)
     dense = np.nan_to_num(np.asarray(cosines, dtype=np.float64), nan=-2.0)
     fused = dense_weight * _rrf(dense) + (1.0 - dense_weight) * _rrf(lexical, zero_last=True)
+    if named:
+        share = np.asarray([sum(c[label] for label in named) / max(1, sum(c.values()))
+                            for c in words])  # fmt: skip
+        fused = fused * (1.0 + SPEAKER_BOOST * share)
     chosen: list[Ranked] = []
     for i in np.argsort(-fused, kind="stable"):
         index = int(i)
@@ -80,6 +97,52 @@ def rank(
         if len(chosen) == k:
             break
     return chosen
+
+
+def speaker_words(text: str) -> Counter[str]:
+    """How many words each speaker says in a passage ("Ana Ruiz (Globex): ..." lines)."""
+    counts: Counter[str] = Counter()
+    for line in text.split("\n"):
+        label, _, said = line.partition(": ")
+        if said:
+            counts[label] += len(said.split())
+    return counts
+
+
+def named_speakers(query: str, labels: set[str]) -> list[str]:
+    """The speakers a question names: all of a label's name words, or a first name that
+    only one speaker has ("Ana" for "Ana Ruiz (Globex)"; "the professor" for "Professor C")."""
+    asked = set(_WORDS.findall(query.lower())) | set(tokenize(query))
+    names = {label: _WORDS.findall(_name(label).lower()) for label in labels}
+    firsts = Counter(words[0] for words in names.values() if words)
+    found = []
+    for label, words in names.items():
+        whole = bool(words) and all(w in asked or stem(w) in asked for w in words)
+        first = bool(words) and len(words[0]) >= 3 and words[0] not in STOP_WORDS
+        if whole or (first and words[0] in asked and firsts[words[0]] == 1):
+            found.append(label)
+    return sorted(found)
+
+
+def without_speakers(query: str, named: list[str]) -> str:
+    """The question with the named speakers replaced by "they", for the embedding."""
+    text = query
+    for label in named:
+        words = _WORDS.findall(_name(label))
+        if not words:
+            continue
+        # "the Industrial Designer's", "Industrial Design", "Ana Ruiz", "Ana": the longest form.
+        stems = [re.escape(w[:-2] if len(w) > 6 else w) + r"\w*" for w in words]
+        for pattern in (r"\s+".join(stems), stems[0]):
+            replaced = re.sub(rf"\b(?:the\s+)?{pattern}(?:'s)?", "they", text, flags=re.IGNORECASE)
+            if replaced != text:
+                text = replaced
+                break
+    return " ".join(text.split())
+
+
+def _name(label: str) -> str:
+    return label.split(" (", 1)[0]  # "Ana Ruiz (Globex)": the company is not the speaker
 
 
 def _rrf(scores: np.ndarray, *, zero_last: bool = False) -> np.ndarray:
