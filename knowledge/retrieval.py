@@ -32,6 +32,7 @@ RRF_K = 60  # the usual constant: the top ranks matter, the long tail barely
 # passage on the question's topic from about 0.35; mapped linearly onto 0..1 between these.
 COSINE_FLOOR = 0.2
 COSINE_CEILING = 0.6
+CONFIDENCE_WEIGHT = 0.0
 SPEAKER_BOOST = 0.3  # a passage all in the named speaker's words ranks as if 30% better
 _WORDS = re.compile(r"[^\W_]+")
 
@@ -86,14 +87,18 @@ def rank(
         share = np.asarray([sum(c[label] for label in named) / max(1, sum(c.values()))
                             for c in words])  # fmt: skip
         fused = fused * (1.0 + SPEAKER_BOOST * share)
+    confidence = np.asarray([_confidence(bm25.coverage(terms, i), float(dense[i]))
+                             for i in range(len(candidates))])  # fmt: skip
+    # Ranks alone forget how much better the best is ("Gong" said once beats "looking" said
+    # twice); the absolute confidence brings that back.
+    key = fused / (fused.max() or 1.0) + CONFIDENCE_WEIGHT * confidence
     chosen: list[Ranked] = []
-    for i in np.argsort(-fused, kind="stable"):
+    for i in np.argsort(-key, kind="stable"):
         index = int(i)
         if any(_overlaps(candidates[index], candidates[r.index]) for r in chosen):
             continue  # a near-copy of a passage already chosen tells the reader nothing new
-        confidence = _confidence(bm25.coverage(terms, index), float(dense[index]))
-        chosen.append(Ranked(index, float(fused[index]), confidence, float(lexical[index]),
-                             float(dense[index])))  # fmt: skip
+        chosen.append(Ranked(index, float(key[index]), float(confidence[index]),
+                             float(lexical[index]), float(dense[index])))  # fmt: skip
         if len(chosen) == k:
             break
     return chosen
