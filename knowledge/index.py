@@ -13,7 +13,8 @@ telemetry is off and the model comes from an installed package.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
@@ -32,7 +33,11 @@ if TYPE_CHECKING:
     from chromadb.api.models.Collection import Collection
 
 Embedder = Callable[[Sequence[str]], np.ndarray]
-DENSE_CANDIDATES = 100  # dense hits per search; BM25 ranks every passage of the calls
+DENSE_CANDIDATES = 300  # dense hits per search; BM25 ranks every passage of the calls
+
+
+class CallIndexError(RuntimeError):
+    """The vector store cannot be used (a server that does not answer, a broken folder)."""
 
 
 @dataclass(frozen=True)
@@ -63,7 +68,7 @@ def chroma_client(store: VectorStoreSettings) -> ClientAPI:
     if store.url:
         parts = urlsplit(store.url)
         if not parts.hostname:
-            raise ValueError(f"vector_store.url: no host in {store.url!r}")
+            raise CallIndexError(f"vector_store.url: no host in {store.url!r}")
         ssl = parts.scheme == "https"
         port = parts.port or (443 if ssl else 8000)
         return chromadb.HttpClient(host=parts.hostname, port=port, ssl=ssl, settings=settings)
@@ -119,6 +124,18 @@ class CallIndex:
                 )
             return self._collection
 
+    @contextmanager
+    def _store_errors(self, doing: str) -> Iterator[None]:
+        """Chroma's own errors, as one error that names the store (for a one-line reason)."""
+        try:
+            yield
+        except CallIndexError:
+            raise
+        except Exception as error:
+            store = self.settings.vector_store
+            where = store.url or str(store.path)
+            raise CallIndexError(f"call index at {where}: cannot {doing}: {error}") from error
+
     def add_call(self, call: Call) -> int:
         """Index the call's passages (again: the same call leaves the same passages)."""
         return self.add_turns(call.id, call_turns(call))
@@ -136,17 +153,18 @@ class CallIndex:
             max_words=self.retrieval.max_words,
         )
         wanted = {passage_id(call_id, chunk): chunk for chunk in chunks}
-        stored = self.collection.get(where={"call_id": call_id}, include=["documents"])
-        unchanged = {
-            id_
-            for id_, document in zip(stored["ids"], stored["documents"] or [], strict=True)
-            if id_ in wanted and wanted[id_].text == document
-        }
-        stale = [id_ for id_ in stored["ids"] if id_ not in unchanged]
-        if stale:
-            self.collection.delete(ids=stale)
-        new = [(id_, chunk) for id_, chunk in wanted.items() if id_ not in unchanged]
-        self._store(call_id, new)
+        with self._store_errors(f"index call {call_id}"):
+            stored = self.collection.get(where={"call_id": call_id}, include=["documents"])
+            unchanged = {
+                id_
+                for id_, document in zip(stored["ids"], stored["documents"] or [], strict=True)
+                if id_ in wanted and wanted[id_].text == document
+            }
+            stale = [id_ for id_ in stored["ids"] if id_ not in unchanged]
+            if stale:
+                self.collection.delete(ids=stale)
+            new = [(id_, chunk) for id_, chunk in wanted.items() if id_ not in unchanged]
+            self._store(call_id, new)
         return len(wanted)
 
     def _store(self, call_id: int, passages: Sequence[tuple[str, Chunk]]) -> None:
@@ -162,16 +180,19 @@ class CallIndex:
             )
 
     def delete_call(self, call_id: int) -> None:
-        self.collection.delete(where={"call_id": call_id})
+        with self._store_errors(f"delete call {call_id}"):
+            self.collection.delete(where={"call_id": call_id})
 
     def count(self, call_id: int | None = None) -> int:
-        if call_id is None:
-            return self.collection.count()
-        return len(self.collection.get(where={"call_id": call_id}, include=[])["ids"])
+        with self._store_errors("count passages"):
+            if call_id is None:
+                return self.collection.count()
+            return len(self.collection.get(where={"call_id": call_id}, include=[])["ids"])
 
     def search(self, query: str, call_ids: Sequence[int], k: int = 5) -> list[Passage]:
         """The ``k`` best passages of the calls ``call_ids`` (and of no other call)."""
-        pool = self.pool(query, call_ids)
+        with self._store_errors("search"):
+            pool = self.pool(query, call_ids)
         ranked = rank(
             query,
             pool.candidates,

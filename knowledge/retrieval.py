@@ -32,7 +32,7 @@ RRF_K = 60  # the usual constant: the top ranks matter, the long tail barely
 # passage on the question's topic from about 0.35; mapped linearly onto 0..1 between these.
 COSINE_FLOOR = 0.2
 COSINE_CEILING = 0.6
-CONFIDENCE_WEIGHT = 0.0
+CONFIDENCE_WEIGHT = 0.25
 SPEAKER_BOOST = 0.3  # a passage all in the named speaker's words ranks as if 30% better
 _WORDS = re.compile(r"[^\W_]+")
 

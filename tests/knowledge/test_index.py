@@ -18,7 +18,7 @@ import pytest
 from sqlalchemy import create_engine
 from sqlalchemy.orm import Session
 
-from knowledge.index import CallIndex, Passage
+from knowledge.index import CallIndex, CallIndexError, Passage
 from knowledge.models import Call
 from knowledge.settings import KnowledgeSettings, VectorStoreSettings, knowledge_settings
 from sales.models import Base
@@ -213,5 +213,12 @@ def test_a_chroma_server_holds_the_index_when_vector_store_url_is_set(
 def test_a_vector_store_url_without_a_host_is_refused(tmp_path: Path) -> None:
     settings = settings_in(tmp_path)
     broken = replace(settings, vector_store=VectorStoreSettings(url="http://", path=tmp_path))
-    with pytest.raises(ValueError, match=r"vector_store\.url"):
+    with pytest.raises(CallIndexError, match=r"vector_store\.url"):
         CallIndex(broken).count()
+
+
+def test_a_chroma_server_that_does_not_answer_gives_one_clear_error(tmp_path: Path) -> None:
+    url = f"http://127.0.0.1:{_free_port()}"
+    index = CallIndex(settings_in(tmp_path, url=url))
+    with pytest.raises(CallIndexError, match=r"call index at http://127\.0\.0\.1:\d+: cannot"):
+        index.search("pricing", [1], k=5)
