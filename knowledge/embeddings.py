@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import threading
+from collections import OrderedDict
 from collections.abc import Sequence
 from functools import cache
 from pathlib import Path
@@ -24,6 +25,9 @@ if TYPE_CHECKING:
 
 MODEL_NAME = "all-MiniLM-L6-v2"
 DIMENSIONS = 384
+# Vectors kept for reuse, least recently used dropped first: 20,000 x 384 floats is 30 MB.
+RECENT_TEXTS = 20_000
+_recent: OrderedDict[tuple[str | None, str], np.ndarray] = OrderedDict()
 _lock = threading.Lock()
 
 
@@ -47,15 +51,30 @@ def load_model(path: str | None = None) -> SentenceTransformer:
 
 
 def embed(texts: Sequence[str], *, model_path: str | None = None) -> np.ndarray:
-    """Unit-length float32 vectors, one row per text (so a dot product is a cosine)."""
+    """Unit-length float32 vectors, one row per text (so a dot product is a cosine).
+
+    Vectors of recently embedded texts are reused: a call's sentences are embedded for its
+    summary and again, in passages, for the index, a re-ingested or re-analysed call repeats
+    them all, and reps ask the same questions again.
+    """
     if not texts:
         return np.zeros((0, DIMENSIONS), dtype=np.float32)
-    model = load_model(model_path)
     with _lock:  # one encode at a time: torch already uses every core for one batch
-        vectors = model.encode(
-            list(texts), batch_size=32, normalize_embeddings=True, convert_to_numpy=True
-        )
-    return np.asarray(vectors, dtype=np.float32)
+        missing = list(dict.fromkeys(
+            text for text in texts if (model_path, text) not in _recent))
+        if missing:
+            vectors = load_model(model_path).encode(
+                missing, batch_size=32, normalize_embeddings=True, convert_to_numpy=True
+            )
+            for text, vector in zip(missing, np.asarray(vectors, dtype=np.float32), strict=True):
+                _recent[(model_path, text)] = vector
+        rows = []
+        for text in texts:
+            _recent.move_to_end((model_path, text))
+            rows.append(_recent[(model_path, text)])
+        while len(_recent) > RECENT_TEXTS:
+            _recent.popitem(last=False)
+    return np.stack(rows)
 
 
 @register_embedding_function

@@ -185,7 +185,14 @@ def parse_slot_value(
 
 
 def coerce_slot_value(slot: SlotDefinition | None, value: Any, timezone: str = "UTC") -> Any:
-    """A value from a button payload, an action or ``set_slots``, made to fit the slot's type."""
+    """A value from a button payload, an action, an entity or ``set_slots``, made to fit the
+    slot's type."""
+    if slot is not None and slot.type in ("int", "float") and isinstance(value, dict):
+        # amount_of_money is {"amount", "currency"}: a number slot wants the amount alone.
+        amount = value.get("amount")
+        if isinstance(amount, int | float) and not isinstance(amount, bool):
+            return int(amount) if slot.type == "int" else float(amount)
+        return None
     if slot is None or value is None or not isinstance(value, str):
         return value
     if slot.type == "text" or slot.type == "any":

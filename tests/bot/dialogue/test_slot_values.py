@@ -65,3 +65,11 @@ def test_payload_values_are_coerced_to_the_slot_type() -> None:
     assert coerce_slot_value(slot("int"), "7") == 7
     assert coerce_slot_value(slot("text"), "7") == "7"
     assert coerce_slot_value(None, "7") == "7"
+
+
+def test_a_money_entity_fills_a_number_slot_with_its_amount() -> None:
+    money = {"amount": 40000.0, "currency": "USD"}
+    assert coerce_slot_value(slot("float"), money) == 40000.0
+    assert coerce_slot_value(slot("int"), money) == 40000
+    assert coerce_slot_value(slot("float"), {"currency": "USD"}) is None
+    assert coerce_slot_value(slot("any"), money) == money
