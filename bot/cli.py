@@ -368,12 +368,18 @@ def demo(
 
         config = configure(config_path)
         timed("Database migrated", lambda: upgrade(config))
-        fixtures = (config.raw.get("demo") or {}).get("fixtures")
-        if fixtures:
-            plugin = data_plugin(config)
-            path = config.root / str(fixtures)
-            counts = plugin.load_fixtures(make_engine(config.database_url), path)
-            typer.echo("Demo data loaded: " + ", ".join(f"{n} {k}" for k, n in counts.items()))
+        fixtures = (config.raw.get("demo") or {}).get("fixtures") or []
+        if isinstance(fixtures, str):
+            fixtures = [fixtures]
+        if not isinstance(fixtures, list) or not all(isinstance(f, str) for f in fixtures):
+            raise CommandError(
+                f"config.yml demo.fixtures: expected a file or a list of files, got {fixtures!r}")
+        plugin = data_plugin(config)
+        engine = make_engine(config.database_url)
+        for fixture in fixtures:  # in order: later files refer to earlier files' records
+            counts = plugin.load_fixtures(engine, config.root / fixture)
+            typer.echo(f"Demo data loaded from {fixture}: "
+                       + ", ".join(f"{n} {k}" for k, n in counts.items()))
     train(config_path=config_path, force=False)
     run(config_path=config_path, port=port, host="127.0.0.1")
 

@@ -22,6 +22,9 @@ from chromadb.utils.embedding_functions import register_embedding_function
 
 if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
+    from transformers.utils import logging as transformers_logging
+
+    transformers_logging.disable_progress_bar()  # type: ignore[no-untyped-call]  # a bar for reading local weights is noise
 
 MODEL_NAME = "all-MiniLM-L6-v2"
 DIMENSIONS = 384

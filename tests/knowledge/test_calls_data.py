@@ -18,6 +18,7 @@ from knowledge import data as calls_data
 from knowledge.index import CallIndex
 from knowledge.models import Call
 from sales.importing import DataImportError
+from sales.models import User
 
 ORG = """
 users:
@@ -171,3 +172,23 @@ calls:
     with Session(engine) as session:
         started = session.scalars(select(Call.started_at)).one()
     assert abs((before - started).total_seconds() - 2 * 86400) < 120
+
+
+def test_the_demo_loads_its_org_then_its_calls(plugins: DataPlugins, engine: Engine) -> None:
+    # `salesbot demo` loads config.yml's demo.fixtures in order: the org, then calls about it.
+    from bot.config import load_config
+
+    demo = load_config(Path(__file__).resolve().parents[2] / "config.yml")
+    fixtures = demo.raw["demo"]["fixtures"]
+    assert fixtures[0] == "data/demo.yml"
+    counts = {}
+    for fixture in fixtures:
+        counts.update(plugins.load_fixtures(engine, demo.root / fixture))
+    assert counts["calls"] == 5
+    with Session(engine) as session:
+        sams = session.scalars(
+            select(Call).join(Call.owner).where(User.email == "sam@acme.example")
+            .order_by(Call.started_at.desc())).all()
+        assert [call.title for call in sams] == [
+            "Fabrikam pricing review", "Globex discovery call", "Globex intro"]
+        assert all(call.account is not None for call in sams)
