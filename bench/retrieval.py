@@ -8,7 +8,8 @@ and the baselines rank the very same passages:
 
   bm25_hit_at_5    BM25 alone, its top 5 passages as they come (the usual baseline)
   dense_hit_at_5   MiniLM cosine alone, top 5 as they come
-  hit_at_5         the index's search: fused ranks, no two passages sharing a turn
+  hit_at_5         the index's search: the ranks of BM25, of MiniLM for the question and for
+                   its topic alone, fused; passages 3 turns apart where the meeting allows
 
 Confidence calibration for "I couldn't find that": every query is also asked of the meeting
 least like its own (by vocabulary), where it has no answer; the best passage's confidence is

@@ -89,14 +89,14 @@ def tokenize(text: str) -> list[str]:
     return tokens
 
 
+QUERY_STEMS = frozenset(stem(word) for word in QUERY_WORDS)
+
+
 def query_terms(query: str) -> list[str]:
     """The terms of a question that name what is asked about (no "what did they say")."""
-    terms = [t for t in tokenize(query) if t not in _QUERY_STEMS]
+    terms = [t for t in tokenize(query) if t not in QUERY_STEMS]
     # A question made only of such words ("what was discussed?") still has to match something.
     return terms or tokenize(query)
-
-
-_QUERY_STEMS = frozenset(stem(word) for word in QUERY_WORDS)
 
 
 class BM25:

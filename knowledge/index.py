@@ -24,7 +24,7 @@ import numpy as np
 from knowledge.chunks import Chunk, Turn, chunk_turns
 from knowledge.embeddings import MiniLMEmbeddingFunction, embed
 from knowledge.models import Call
-from knowledge.retrieval import Candidate, named_speakers, rank, without_speakers
+from knowledge.retrieval import Candidate, named_speakers, rank, topic_of, without_speakers
 from knowledge.settings import KnowledgeSettings, VectorStoreSettings
 from knowledge.turns import turns_of
 
@@ -197,6 +197,7 @@ class CallIndex:
             query,
             pool.candidates,
             pool.cosines,
+            topic_cosines=pool.topic_cosines,
             k=k,
             dense_weight=self.retrieval.dense_weight,
             k1=self.retrieval.bm25_k1,
@@ -208,14 +209,14 @@ class CallIndex:
         """Every passage of the calls ``call_ids`` with its cosine to ``query``: what is ranked."""
         allowed = sorted({int(call_id) for call_id in call_ids})
         if not allowed or not query.strip():
-            return Pool([], np.zeros(0), [], [])
+            return Pool([], np.zeros(0), [], [], None)
         scope: dict[str, Any] = (
             {"call_id": allowed[0]} if len(allowed) == 1 else {"call_id": {"$in": allowed}}
         )
         stored = self.collection.get(where=scope, include=["documents", "metadatas"])
         ids: list[str] = stored["ids"]
         if not ids:
-            return Pool([], np.zeros(0), [], [])
+            return Pool([], np.zeros(0), [], [], None)
         metadatas = list(stored["metadatas"] or [])
         documents = list(stored["documents"] or [])
         candidates = [
@@ -226,34 +227,44 @@ class CallIndex:
         labels = {label for meta in metadatas for label in str(meta["speakers"]).split("\n")}
         # "What did Ana say": the embedding searches for what was said, not for Ana.
         dense_query = without_speakers(query, named_speakers(query, labels))
-        return Pool(candidates, self._cosines(dense_query, ids, scope), metadatas, documents)
+        topic = topic_of(dense_query)
+        asked = [dense_query] if topic in ("", dense_query) else [dense_query, topic]
+        cosines = self._cosines(asked, ids, scope)
+        topic_cosines = cosines[1] if len(cosines) > 1 else None
+        return Pool(candidates, cosines[0], metadatas, documents, topic_cosines)
 
-    def _cosines(self, query: str, ids: list[str], scope: dict[str, Any]) -> np.ndarray:
-        """Each stored passage's cosine to the query; NaN for those beyond the dense hits."""
-        vector = self._embed([query])[0]
+    def _cosines(
+        self, queries: list[str], ids: list[str], scope: dict[str, Any]
+    ) -> list[np.ndarray]:
+        """Each stored passage's cosine to each query; NaN for those beyond the dense hits."""
+        vectors = self._embed(queries)
         found = self.collection.query(
-            query_embeddings=[vector.tolist()],
+            query_embeddings=[vector.tolist() for vector in vectors],
             n_results=min(DENSE_CANDIDATES, len(ids)),
             where=scope,
             include=["distances"],
         )
-        cosines = np.full(len(ids), np.nan)
         position = {id_: i for i, id_ in enumerate(ids)}
-        distances = (found["distances"] or [[]])[0]
-        for id_, distance in zip(found["ids"][0], distances, strict=True):
-            if id_ in position:  # stored between the two reads: ignore, the next search has it
-                cosines[position[id_]] = 1.0 - float(distance)
-        return cosines
+        results = []
+        for hits, distances in zip(found["ids"], found["distances"] or [], strict=True):
+            cosines = np.full(len(ids), np.nan)
+            for id_, distance in zip(hits, distances, strict=True):
+                if id_ in position:  # stored between the two reads: the next search has it
+                    cosines[position[id_]] = 1.0 - float(distance)
+            results.append(cosines)
+        return results
 
 
 @dataclass(frozen=True)
 class Pool:
-    """The passages a search may return, as stored, with their cosines to the question."""
+    """The passages a search may return, as stored, with their cosines to the question (and
+    to its topic alone, when that differs from the question)."""
 
     candidates: list[Candidate]
     cosines: np.ndarray
     metadatas: list[Any]
     documents: list[str]
+    topic_cosines: np.ndarray | None
 
     def passage(self, index: int, confidence: float) -> Passage:
         metadata = self.metadatas[index]

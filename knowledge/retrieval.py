@@ -14,6 +14,14 @@ coverage) and how close its meaning is (cosine), each on a fixed scale.
 A question that names a speaker ("what did Ana say about pricing?") asks what that speaker
 said: the name is no topic to search for (it is replaced by "they" for the embedding and left
 out of BM25), and passages in which that speaker talks rank higher, by their share of the words.
+
+The question is embedded twice: as asked, and as its topic alone ("what did they think about
+the pricing of the renewal?" -> "pricing renewal"). The phrasing of a question pulls its vector
+toward passages phrased alike (other questions, "what do you think"); the topic alone pulls
+toward what was said about it. Each gives a ranking, and both enter the fusion.
+
+The passages returned are ``GAP`` turns apart where the calls allow: two windows of one exchange
+quote the same moment twice, where the reader is better served by another moment of the calls.
 """
 
 from __future__ import annotations
@@ -25,9 +33,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from knowledge.bm25 import BM25, STOP_WORDS, query_terms, stem, tokenize
+from knowledge.bm25 import BM25, QUERY_STEMS, STOP_WORDS, query_terms, stem, tokenize
 
-RRF_K = 60  # the usual constant: the top ranks matter, the long tail barely
+# Above the usual 60: a call has hundreds of passages, and the ranks of the two retrievers
+# disagree often enough that a flatter curve lets agreement further down count.
+RRF_K = 100
+TOPIC_WEIGHT = 0.25  # the topic-only embedding's ranking, beside dense and BM25 (0.5 + 0.5)
+GAP = 3  # turns between two passages returned from one call
 # Cosines of MiniLM between a question and a passage: unrelated text sits near 0.1, a
 # passage on the question's topic from about 0.35; mapped linearly onto 0..1 between these.
 COSINE_FLOOR = 0.2
@@ -61,6 +73,7 @@ def rank(
     candidates: Sequence[Candidate],
     cosines: Sequence[float] | np.ndarray,
     *,
+    topic_cosines: Sequence[float] | np.ndarray | None = None,
     k: int = 5,
     dense_weight: float = 0.5,
     k1: float = 1.2,
@@ -69,7 +82,10 @@ def rank(
     """The best ``k`` passages, no two of one call sharing a turn.
 
     ``cosines`` holds each candidate's cosine to the query (NaN where the dense retriever
-    did not return the passage: it then ranks after every passage it did return).
+    did not return the passage: it then ranks after every passage it did return);
+    ``topic_cosines`` the same for the question's topic alone (``topic_of``), if it has one.
+    Passages of one call never share a turn, and are ``GAP`` turns apart where the calls are
+    long enough to give ``k`` such passages.
     """
     if not candidates:
         return []
@@ -83,6 +99,9 @@ def rank(
     lexical = np.asarray(bm25.scores(terms), dtype=np.float64)
     dense = np.nan_to_num(np.asarray(cosines, dtype=np.float64), nan=-2.0)
     fused = dense_weight * _rrf(dense) + (1.0 - dense_weight) * _rrf(lexical, zero_last=True)
+    if topic_cosines is not None:
+        topic = np.nan_to_num(np.asarray(topic_cosines, dtype=np.float64), nan=-2.0)
+        fused = fused + TOPIC_WEIGHT * _rrf(topic)
     if named:
         share = np.asarray([sum(c[label] for label in named) / max(1, sum(c.values()))
                             for c in words])  # fmt: skip
@@ -92,16 +111,20 @@ def rank(
     # Ranks alone forget how much better the best is ("Gong" said once beats "looking" said
     # twice); the absolute confidence brings that back.
     key = fused / (fused.max() or 1.0) + CONFIDENCE_WEIGHT * confidence
-    chosen: list[Ranked] = []
-    for i in np.argsort(-key, kind="stable"):
-        index = int(i)
-        if any(_overlaps(candidates[index], candidates[r.index]) for r in chosen):
-            continue  # a near-copy of a passage already chosen tells the reader nothing new
-        chosen.append(Ranked(index, float(key[index]), float(confidence[index]),
-                             float(lexical[index]), float(dense[index])))  # fmt: skip
-        if len(chosen) == k:
-            break
-    return chosen
+    order = [int(i) for i in np.argsort(-key, kind="stable")]
+    # Apart first; then, if the calls are too short for k such moments, merely distinct.
+    picked: list[int] = []
+    for gap in (GAP, 0):
+        for index in order:
+            if len(picked) == k:
+                break
+            if index not in picked and not any(
+                _near(candidates[index], candidates[other], gap) for other in picked
+            ):  # a near-copy of a passage already chosen tells the reader nothing new
+                picked.append(index)
+    picked.sort(key=lambda index: -key[index])
+    return [Ranked(index, float(key[index]), float(confidence[index]), float(lexical[index]),
+                   float(dense[index])) for index in picked]  # fmt: skip
 
 
 def speaker_words(text: str) -> Counter[str]:
@@ -132,18 +155,34 @@ def named_speakers(query: str, labels: set[str]) -> list[str]:
 def without_speakers(query: str, named: list[str]) -> str:
     """The question with the named speakers replaced by "they", for the embedding."""
     text = query
-    for label in named:
-        words = _WORDS.findall(_name(label))
-        if not words:
-            continue
-        # "the Industrial Designer's", "Industrial Design", "Ana Ruiz", "Ana": the longest form.
-        stems = [re.escape(w[:-2] if len(w) > 6 else w) + r"\w*" for w in words]
-        for pattern in (r"\s+".join(stems), stems[0]):
-            replaced = re.sub(rf"\b(?:the\s+)?{pattern}(?:'s)?", "they", text, flags=re.IGNORECASE)
-            if replaced != text:
-                text = replaced
-                break
+    for label in sorted(named, key=len, reverse=True):
+        pattern = _longest_mention(text, _WORDS.findall(_name(label)))
+        if pattern is not None:
+            text = pattern.sub("they", text)
     return " ".join(text.split())
+
+
+def _longest_mention(text: str, words: list[str]) -> re.Pattern[str] | None:
+    """The longest run of a name's words that the question holds: "the Industrial Designer's",
+    "Industrial Design", "Huw Irranca-Davies" for "Huw Irranca-Davies AM", "Ana" for "Ana Ruiz".
+    Without it a part of the name would stay behind ("they Irranca-Davies") as noise."""
+    stems = [re.escape(w[:-2] if len(w) > 6 else w) + r"\w*" for w in words]
+    for length in range(len(stems), 0, -1):
+        for begin in range(len(stems) - length + 1):
+            joined = r"[\s-]+".join(stems[begin : begin + length])
+            pattern = re.compile(rf"\b(?:the\s+)?{joined}(?:'s)?", re.IGNORECASE)
+            if pattern.search(text):
+                return pattern
+    return None
+
+
+def topic_of(query: str) -> str:
+    """The question's content words as written, without the words that frame it as a
+    question about a conversation: "What did they think about the touch screen?" ->
+    "touch screen". Empty when nothing is left (then the question has no separate topic)."""
+    words = _WORDS.findall(query.replace("\u2019", "'"))
+    return " ".join(w for w in words if w.lower() not in STOP_WORDS
+                    and stem(w.lower()) not in QUERY_STEMS)  # fmt: skip
 
 
 def _name(label: str) -> str:
@@ -165,11 +204,12 @@ def _rrf(scores: np.ndarray, *, zero_last: bool = False) -> np.ndarray:
     return result
 
 
-def _overlaps(a: Candidate, b: Candidate) -> bool:
+def _near(a: Candidate, b: Candidate, gap: int) -> bool:
+    """Same call, and fewer than ``gap`` turns between them (0: sharing a turn)."""
     return (
         a.call_id == b.call_id
-        and a.first_position <= b.last_position
-        and b.first_position <= a.last_position
+        and a.first_position <= b.last_position + gap
+        and b.first_position <= a.last_position + gap
     )
 
 
