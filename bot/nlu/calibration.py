@@ -2,26 +2,39 @@
 
 Confidences on training examples are optimistic, so the examples are split into folds (each
 intent spread evenly) and each fold is scored by a classifier trained on the others. The
-threshold keeps ``KEEP`` of those held-out in-scope examples above it: whatever scores lower
-than nearly all real examples is taken as out of scope. It never exceeds ``CEILING``, since a
+threshold keeps ``keep`` of those held-out in-scope examples above it: whatever scores lower
+than nearly all real examples is taken as out of scope. It never exceeds ``ceiling``, since a
 high threshold would turn a dataset with a few hard intents into a bot that rarely understands,
-and never falls below ``FLOOR``: in a small dataset many held-out examples ("howdy", "farewell")
+and never falls below ``floor``: in a small dataset many held-out examples ("howdy", "farewell")
 share no word with the rest, the quantile drops to zero, and out-of-scope detection would vanish.
+Each classifier's confidences have their own scale, so a classifier may carry its own
+``calibration`` settings; the TF-IDF baseline uses the defaults below.
+
+Examples of an out-of-scope intent (``oos``) are never held out as in-scope: they are what the
+threshold is meant to reject. Held-out in-scope examples that the classifier already sends to an
+out-of-scope intent are rejected whatever the threshold, so they do not pull it down.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from bot.nlu.classifier import ClassifierTrainer
 
-KEEP = 0.96
-CEILING = 0.5
-FLOOR = 0.2
+
+@dataclass(frozen=True)
+class Calibration:
+    keep: float
+    floor: float
+    ceiling: float
+
+
+DEFAULT_CALIBRATION = Calibration(keep=0.96, floor=0.2, ceiling=0.5)
 DEFAULT_THRESHOLD = 0.3  # Rasa's FallbackClassifier default, when there is too little to measure
 FOLDS = 5
 MIN_SCORES = 10  # fewer held-out scores than this say nothing about a quantile
@@ -35,11 +48,13 @@ def calibrate_threshold(
     labels: Sequence[str],
     trainer: ClassifierTrainer,
     options: Mapping[str, Any],
+    out_of_scope: Collection[str] = (),
 ) -> float:
-    scores = held_out_confidences(texts, labels, trainer, options)
+    scores, calibration = held_out_confidences(texts, labels, trainer, options, out_of_scope)
     if len(scores) < MIN_SCORES:
         return DEFAULT_THRESHOLD
-    return float(np.clip(np.quantile(scores, 1.0 - KEEP), FLOOR, CEILING))
+    quantile = float(np.quantile(scores, 1.0 - calibration.keep))
+    return float(np.clip(quantile, calibration.floor, calibration.ceiling))
 
 
 def held_out_confidences(
@@ -47,22 +62,29 @@ def held_out_confidences(
     labels: Sequence[str],
     trainer: ClassifierTrainer,
     options: Mapping[str, Any],
-) -> list[float]:
-    """Top confidence of each example scored by a classifier trained without it."""
+    out_of_scope: Collection[str] = (),
+) -> tuple[list[float], Calibration]:
+    """Top confidence of each in-scope example scored by a classifier trained without it,
+    and the calibration settings of that classifier."""
     fold_of = _assign_folds(labels)
     folds_to_score = 1 if len(texts) > LARGE_DATASET else FOLDS
     scores: list[float] = []
+    calibration = DEFAULT_CALIBRATION
     for fold in range(folds_to_score):
         train = [i for i in range(len(texts)) if fold_of[i] != fold]
         known = {labels[i] for i in train}
-        held_out = [i for i in range(len(texts)) if fold_of[i] == fold and labels[i] in known]
+        held_out = [i for i in range(len(texts)) if fold_of[i] == fold and labels[i] in known
+                    and labels[i] not in out_of_scope]
         if not train or not held_out:
             continue
         classifier = trainer([texts[i] for i in train], [labels[i] for i in train], options)
+        calibration = getattr(classifier, "calibration", DEFAULT_CALIBRATION)
         for i in held_out:
             ranking = classifier.rank(texts[i])
+            if ranking and ranking[0][0] in out_of_scope:
+                continue
             scores.append(ranking[0][1] if ranking else 0.0)
-    return scores
+    return scores, calibration
 
 
 def _assign_folds(labels: Sequence[str]) -> list[int]:

@@ -2,7 +2,9 @@
 
 ``parse`` returns Rasa's parse data. Below the fallback threshold the intent becomes
 ``nlu_fallback`` exactly as Rasa's FallbackClassifier does it: its confidence is the threshold
-and it is put first in ``intent_ranking``, ahead of the real ranking, which is kept.
+and it is put first in ``intent_ranking``, ahead of the real ranking, which is kept. An intent
+named in ``nlu.out_of_scope_intents`` (``oos`` by default, as in CLINC150) is learnt like any other
+but never answered: when it wins, the message falls back, and it never shows in the ranking.
 
 Training is skipped when an artefact for the same examples, config and code already exists:
 its file name is a sha256 of all three. Callers load a model once and keep the instance.
@@ -27,6 +29,7 @@ import sklearn
 from bot.nlu.calibration import calibrate_threshold
 from bot.nlu.classifier import TRAINERS, IntentClassifier
 from bot.nlu.dates import extract_time
+from bot.nlu.embeddings import encoder_version
 from bot.nlu.entities import extract_rules, merge_entities
 from bot.nlu.lookup import LookupExtractor
 from bot.nlu.tagger import TAGGER_VERSION, EntityTagger, without_overlaps
@@ -38,8 +41,10 @@ log = logging.getLogger(__name__)
 FALLBACK_INTENT = "nlu_fallback"
 RANKING_LENGTH = 10
 # Bump when training or the saved artefact changes, so old caches are not loaded.
-CODE_VERSION = "nlu-tfidf-1"
+CODE_VERSION = "nlu-minilm-5"
 KEEP_ARTEFACTS = 3
+DEFAULT_CLASSIFIER = "minilm"
+DEFAULT_OUT_OF_SCOPE = ("oos", "out_of_scope")
 # Entities that dateparser must not see: it reads "555-123-4567" or "$2,000" as dates.
 _HIDDEN_FROM_DATES = {"email", "url", "phone", "amount_of_money"}
 
@@ -61,30 +66,37 @@ class NluModel:
         *,
         languages: Sequence[str] = ("en",),
         tagger: EntityTagger | None = None,
+        out_of_scope: Sequence[str] = DEFAULT_OUT_OF_SCOPE,
     ) -> None:
         self.classifier = classifier  # None when there was nothing to learn
         self.threshold = threshold
         self.lookup = lookup
         self.languages = tuple(languages)
         self.tagger = tagger  # None when no example annotates an entity
+        self.out_of_scope = frozenset(out_of_scope)
 
     @property
     def intents(self) -> list[str]:
-        return self.classifier.intents if self.classifier else []
+        """The intents a message can be understood as (out-of-scope ones are not)."""
+        known = self.classifier.intents if self.classifier else []
+        return [intent for intent in known if intent not in self.out_of_scope]
 
     def parse(
         self, text: str, *, timezone: str = "UTC", now: datetime | None = None
     ) -> dict[str, Any]:
         """Rasa parse data for ``text``; dates resolve relative to ``now`` in ``timezone``."""
         ranking: list[dict[str, Any]] = []
+        out_of_scope = False
         if text.strip() and self.classifier is not None:
+            ranked = self.classifier.rank(text)
+            out_of_scope = bool(ranked) and ranked[0][0] in self.out_of_scope
             ranking = [
                 {"name": name, "confidence": score}
-                for name, score in self.classifier.rank(text)[:RANKING_LENGTH]
-            ]
+                for name, score in ranked if name not in self.out_of_scope
+            ][:RANKING_LENGTH]
         if not ranking:  # nothing said, or nothing learnt: certainly not understood
             intent: dict[str, Any] = {"name": FALLBACK_INTENT, "confidence": 1.0}
-        elif ranking[0]["confidence"] < self.threshold:
+        elif out_of_scope or ranking[0]["confidence"] < self.threshold:
             intent = {"name": FALLBACK_INTENT, "confidence": self.threshold}
             ranking.insert(0, dict(intent))
         else:
@@ -158,7 +170,19 @@ class NluModel:
 
 def classifier_name(config: Mapping[str, Any]) -> str:
     """The classifier ``nlu.classifier`` names, or the default (also for `train --report`)."""
-    return str(config.get("classifier", "tfidf"))
+    return str(config.get("classifier", DEFAULT_CLASSIFIER))
+
+
+def out_of_scope_intents(config: Mapping[str, Any]) -> list[str]:
+    """``nlu.out_of_scope_intents``: intents whose examples say what the bot does not do."""
+    value = config.get("out_of_scope_intents", list(DEFAULT_OUT_OF_SCOPE))
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        raise NluConfigError(
+            f"config.yml nlu.out_of_scope_intents: expected a list of intent names, got {value!r}"
+        )
+    return value
 
 
 def fit_nlu(examples: Sequence[TrainingExample], config: Mapping[str, Any]) -> NluModel:
@@ -169,6 +193,7 @@ def fit_nlu(examples: Sequence[TrainingExample], config: Mapping[str, Any]) -> N
             f"config.yml nlu.classifier: unknown classifier {name!r} (known: {sorted(TRAINERS)})"
         )
     configured = _configured_threshold(config)
+    out_of_scope = out_of_scope_intents(config)
     # Sorted, so the same examples in another file order train the same model.
     usable = sorted(
         (example for example in examples if normalise(example.text)),
@@ -182,13 +207,13 @@ def fit_nlu(examples: Sequence[TrainingExample], config: Mapping[str, Any]) -> N
     elif classifier is None:
         threshold = 1.0
     else:
-        threshold = calibrate_threshold(texts, labels, TRAINERS[name], config)
+        threshold = calibrate_threshold(texts, labels, TRAINERS[name], config, out_of_scope)
     languages = config.get("languages") or ["en"]
     if isinstance(languages, str):
         languages = [languages]
     return NluModel(
         classifier, threshold, LookupExtractor.from_examples(usable), languages=languages,
-        tagger=EntityTagger.fit(usable),
+        tagger=EntityTagger.fit(usable), out_of_scope=out_of_scope,
     )
 
 
@@ -214,6 +239,8 @@ def cache_key(examples: Sequence[TrainingExample], config: Mapping[str, Any]) ->
         "code": CODE_VERSION,
         "tagger": TAGGER_VERSION,
         "libraries": [sklearn.__version__, numpy.__version__],
+        # Features come from the encoder package: a new MiniLM build means new features.
+        "encoder": encoder_version() if classifier_name(config) == "minilm" else None,
         "config": {key: value for key, value in config.items() if key not in DIALOGUE_KEYS},
         # Sorted, as training sorts them: file order does not change the model.
         "examples": sorted(

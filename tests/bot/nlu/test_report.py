@@ -107,7 +107,7 @@ def test_the_configured_classifier_is_seeded_and_reproducible():
     first = cross_validate(MEETINGS, {}, folds=3)
     second = cross_validate(MEETINGS, {}, folds=3)
     assert first.as_json() == second.as_json()
-    assert first.classifier == "tfidf"
+    assert first.classifier == "minilm"  # the default
     assert first.evaluated == len(MEETINGS)
 
 
