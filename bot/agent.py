@@ -39,6 +39,7 @@ from bot.tracker import (
     Tracker,
 )
 from bot.tracker_store import SQLTrackerStore
+from bot.user_zones import UserZones
 
 log = logging.getLogger(__name__)
 
@@ -86,6 +87,7 @@ class Agent:
         self.renderer = ResponseRenderer(domain.responses)
         self.executor = FlowExecutor(domain, self.renderer, self.run_custom_action)
         self.default_timezone = str(config.nlu.get("timezone", "UTC"))
+        self.user_zones = UserZones.from_plugins(config.data_modules, store.engine)
         # Names of the records in this agent's database (not trained: they change with imports).
         self.records = record_names_for(
             config.data_modules, store.engine, config.nlu,
@@ -128,7 +130,8 @@ class Agent:
                 return self.stored_replies(message.key, str(message.message_id))
             now = time.time()
             self.start_session_if_due(tracker, now)
-            timezone = self.valid_timezone(message.timezone or message.metadata.get("timezone"))
+            timezone = self.valid_timezone(message.timezone or message.metadata.get("timezone")
+                                           or self.user_zones.of(message.user))
             parse = self.parse(message.text, timezone)
             state = tracker.state
             commands = self.generator.commands_for(parse, state, timezone)

@@ -24,7 +24,10 @@ if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
     from transformers.utils import logging as transformers_logging
 
-    transformers_logging.disable_progress_bar()  # type: ignore[no-untyped-call]  # a bar for reading local weights is noise
+    # A progress bar for reading local weights, and config notes meant for model authors,
+    # are noise in a user's terminal.
+    transformers_logging.disable_progress_bar()  # type: ignore[no-untyped-call]
+    transformers_logging.set_verbosity_error()  # type: ignore[no-untyped-call]
 
 MODEL_NAME = "all-MiniLM-L6-v2"
 DIMENSIONS = 384

@@ -69,6 +69,14 @@ FIXTURE_KINDS: tuple[str, ...] = (
 _T = TypeVar("_T")
 
 
+def user_timezone(engine: Engine, email: str) -> str | None:
+    """The IANA zone stored for the user with this email, for channels that do not tell one
+    (the shell, REST without metadata): "tomorrow at 3pm" is Sam's 3pm wherever he types."""
+    with Session(engine) as session:
+        zone = session.scalar(select(User.timezone).where(User.email == email.strip().lower()))
+    return str(zone) if zone else None
+
+
 def import_file(engine: Engine, kind: str, path: Path) -> int:
     """Import a CSV or YAML file of ``kind``; returns how many records it imported."""
     importer = _importer(kind, str(path))

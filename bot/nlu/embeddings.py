@@ -131,8 +131,11 @@ def load_encoder() -> SentenceEncoder:
         raise EncoderError(f"no sentence-transformers model in {folder}: reinstall {PACKAGE}")
     # One thread per sentence: on two shared cores a second thread mostly waits for the first.
     torch.set_num_threads(1)
-    quiet: Any = transformers.utils.logging.disable_progress_bar  # untyped in transformers
-    quiet()
+    # A progress bar for reading local weights, and config notes meant for model authors
+    # ("loss_type=None ..."), are noise in a user's terminal. Both are untyped in transformers.
+    quiet: Any = transformers.utils.logging
+    quiet.disable_progress_bar()
+    quiet.set_verbosity_error()
     model = SentenceTransformer(str(folder), device="cpu", local_files_only=True)
     auto_model: Any = model[0].auto_model
     bert: torch.nn.Module = auto_model.eval()
