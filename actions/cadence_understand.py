@@ -49,6 +49,18 @@ QUESTIONS = {
 }
 
 
+def without_times(message: dict[str, Any]) -> str:
+    """The message's text with its dates and times blanked out: "put Tom in Q4 Outbound
+    tomorrow at 3pm" names Tom, not a person called "tomorrow pm". A cadence's steps fall due
+    by its own schedule, which the reply states."""
+    text = str(message.get("text") or "")
+    for entity in message.get("entities") or []:
+        if entity.get("entity") == "time":
+            start, end = int(entity["start"]), int(entity["end"])
+            text = text[:start] + " " * (end - start) + text[end:]
+    return text
+
+
 def current_flow(tracker: Tracker) -> str:
     """The user flow the action runs in (the top frame that is not a repair pattern)."""
     for frame in reversed(tracker.stack or []):
@@ -66,7 +78,7 @@ class ActionCadenceUnderstand(CadenceAction):
         self, session: Session, actor: User, dispatcher: CollectingDispatcher, tracker: Tracker
     ) -> Events:
         flow = current_flow(tracker)
-        text = str(tracker.latest_message.get("text") or "")
+        text = without_times(tracker.latest_message)
         request = CadenceRequest() if text.startswith("/") else understand(
             text, flow, known_names(session)
         )
