@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import sys
 from pathlib import Path
-from types import ModuleType
 
 import pytest
 
-BENCH = Path(__file__).resolve().parents[2] / "bench" / "nlu.py"
+from tests.support.bench import load_bench
 
 INTENTS = {
     "balance": ["what is my balance", "how much money do i have", "show my account balance",
@@ -28,15 +25,6 @@ OUT_OF_SCOPE = ["how tall is mount everest", "who wrote hamlet", "recipe for ban
                 "book a flight to paris", "what's a good movie"]
 
 
-def load_bench() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("bench_nlu", BENCH)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["bench_nlu"] = module
-    spec.loader.exec_module(module)
-    return module
-
-
 @pytest.fixture
 def files(tmp_path: Path) -> tuple[Path, Path]:
     train = [[text, intent] for intent, texts in INTENTS.items() for text in texts[:6]]
@@ -51,7 +39,7 @@ def files(tmp_path: Path) -> tuple[Path, Path]:
 @pytest.mark.parametrize("classifier", [[], ["--classifier", "tfidf"]])
 def test_bench_prints_the_json_summary_last(files, classifier, capsys):
     train, held = files
-    load_bench().main(["--train", str(train), "--eval", str(held), *classifier])
+    load_bench("nlu").main(["--train", str(train), "--eval", str(held), *classifier])
     lines = capsys.readouterr().out.strip().splitlines()
     result = json.loads(lines[-1])
     assert {"in_scope_accuracy", "oos_recall", "oos_precision", "parse_ms_p50", "parse_ms_p99",
@@ -66,4 +54,4 @@ def test_a_file_that_is_not_clinc_format_is_named(tmp_path: Path):
     bad = tmp_path / "bad.json"
     bad.write_text(json.dumps({"train": [["only text"]]}))
     with pytest.raises(SystemExit, match=r"bad\.json"):
-        load_bench().main(["--train", str(bad), "--eval", str(bad)])
+        load_bench("nlu").main(["--train", str(bad), "--eval", str(bad)])

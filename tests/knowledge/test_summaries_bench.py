@@ -2,27 +2,14 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import sys
 from pathlib import Path
-from types import ModuleType
 
 import pytest
 
-BENCH = Path(__file__).resolve().parents[2] / "bench" / "summaries.py"
+from tests.support.bench import load_bench
 
-
-def load_bench() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("bench_summaries", BENCH)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["bench_summaries"] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-bench = load_bench()
+bench = load_bench("summaries")
 
 
 def test_rouge_by_hand() -> None:
