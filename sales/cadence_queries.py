@@ -5,11 +5,15 @@ due time falls before the end of their local day (overdue ones included), groupe
 then step; within a step, leads by score, highest first, then everyone else by name (last name,
 then first name); at most 2,000 items. Automated emails are the system's work and are left out,
 unless the email job could not render one (its outbox row failed): then a person must act.
+
+A rep may name another window ("what's due tomorrow", "this week", "next week"): the steps due
+before its end; overdue ones only when the window has begun, since they are still to be done.
 """
 
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -48,9 +52,24 @@ LINES_SHOWN = 50  # members listed in a chat message before "and N more"
 _email_failed = exists().where(OutboxEmail.task_id == StepTask.id, OutboxEmail.status == "failed")
 
 
-def due_today(session: Session, user: User, now: datetime | None = None) -> DueToday:
+@dataclass(frozen=True)
+class DueWindow:
+    """When "due" means: ``[start, end)`` in UTC, and the words that named it ("next week")."""
+
+    start: datetime
+    end: datetime
+    phrase: str
+
+
+def due_today(
+    session: Session, user: User, now: datetime | None = None, window: DueWindow | None = None
+) -> DueToday:
+    """The user's due steps: today in their zone, or within ``window`` when one is named."""
     moment = now or utc_now()
-    _, day_end = local_day_bounds(moment, user.timezone)
+    if window is None:
+        _, day_end = local_day_bounds(moment, user.timezone)
+        window = DueWindow(moment, day_end, "today")
+    not_before = [StepTask.due_at >= window.start] if window.start > moment else []
     query = (
         select(
             StepTask.id,
@@ -77,7 +96,8 @@ def due_today(session: Session, user: User, now: datetime | None = None) -> DueT
             Enrollment.assignee_id == user.id,
             Enrollment.state == "active",
             StepTask.state == "due",
-            StepTask.due_at < day_end,
+            StepTask.due_at < window.end,
+            *not_before,
             or_(CadenceStep.automated == false(), _email_failed),
         )
     )
@@ -102,7 +122,7 @@ def due_today(session: Session, user: User, now: datetime | None = None) -> DueT
         left -= len(group.items)
         if group.items:
             groups.append(group)
-    return _due_text(groups, total, WORK_QUEUE_LIMIT - left, user, moment)
+    return _due_text(groups, total, WORK_QUEUE_LIMIT - left, user, moment, window.phrase)
 
 
 def _person(row: Any) -> tuple[str, str, str, int | None]:
@@ -112,13 +132,13 @@ def _person(row: Any) -> tuple[str, str, str, int | None]:
 
 
 def _due_text(
-    groups: list[DueGroup], total: int, shown: int, user: User, now: datetime
+    groups: list[DueGroup], total: int, shown: int, user: User, now: datetime, phrase: str
 ) -> DueToday:
     if not total:
-        return DueToday([], 0, 0, "Nothing is due today.", [])
+        return DueToday([], 0, 0, f"Nothing is due {phrase}.", [])
     cadences = len({group.cadence for group in groups})
     overdue = sum(item.overdue for group in groups for item in group.items)
-    summary = f"You have {plural(total, 'step')} due today in {plural(cadences, 'cadence')}"
+    summary = f"You have {plural(total, 'step')} due {phrase} in {plural(cadences, 'cadence')}"
     if overdue:
         summary += f" ({overdue} overdue)"
     if shown < total:

@@ -31,7 +31,7 @@ from sales.cadence_engagement import (
 )
 from sales.cadence_enroll import MAX_CADENCES, MAX_TARGETS, enroll, preview_enroll
 from sales.cadence_flow import call_result, complete_task, skip_task
-from sales.cadence_queries import WORK_QUEUE_LIMIT, due_today, members
+from sales.cadence_queries import WORK_QUEUE_LIMIT, DueWindow, due_today, members
 from sales.cadence_reports import due_automated_emails, my_enrollments, stats
 from sales.cadence_results import (
     CONFIRM_ABOVE,
@@ -65,6 +65,7 @@ __all__ = [
     "DueGroup",
     "DueItem",
     "DueToday",
+    "DueWindow",
     "EngagementOutcome",
     "EnrollmentOutcome",
     "EnrollmentView",

@@ -12,6 +12,7 @@ from sqlalchemy import Engine
 from sales.cadence_models import Enrollment, OutboxEmail, StepTask
 from sales.cadences import (
     WORK_QUEUE_LIMIT,
+    DueWindow,
     complete_task,
     due_today,
     enroll,
@@ -136,6 +137,32 @@ def test_automated_emails_paused_targets_and_others_work_are_not_in_the_queue(or
     assert [(g.cadence, [i.email for i in g.items]) for g in queue.groups] == [
         ("Calls", ["ann@x.example"])
     ]
+
+
+def test_a_named_window_holds_the_steps_due_in_it_and_overdue_ones_only_if_it_has_begun(
+    org: Org,
+) -> None:
+    org.cadence("Q4 Outbound", [("call", "Call", 0, {})], skip_weekends=False)
+    org.cadence("Later", [("call", "Later call", 3 * 24 * 60, {})], skip_weekends=False)
+    org.lead("ann@x.example", org.sam, name="Ann Lee")
+    org.lead("bob@x.example", org.sam, name="Bob Ray")
+    _enroll(org, "Q4 Outbound", "ann@x.example", now=NOW - timedelta(days=1))  # overdue
+    _enroll(org, "Later", "bob@x.example")  # due Thursday
+
+    def names(window: DueWindow | None) -> list[str]:
+        queue = due_today(org.session, org.sam, NOW, window)
+        return [item.name for group in queue.groups for item in group.items]
+
+    assert names(None) == ["Ann Lee"]
+    tomorrow_on = DueWindow(NOW + timedelta(days=1), NOW + timedelta(days=7), "next week")
+    assert names(tomorrow_on) == ["Bob Ray"]
+    this_week = DueWindow(NOW - timedelta(hours=10), NOW + timedelta(days=6), "this week")
+    assert names(this_week) == ["Bob Ray", "Ann Lee"]  # by cadence: Later, Q4 Outbound
+    assert due_today(org.session, org.sam, NOW, this_week).summary == (
+        "You have 2 steps due this week in 2 cadences (1 overdue):")
+    later = DueWindow(NOW + timedelta(days=10), NOW + timedelta(days=11), "on Thursday, Mar 12")
+    assert due_today(org.session, org.sam, NOW, later).summary == (
+        "Nothing is due on Thursday, Mar 12.")
 
 
 def test_nothing_due_is_said_so(org: Org) -> None:
