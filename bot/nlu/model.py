@@ -35,13 +35,14 @@ from bot.nlu.lookup import LookupExtractor
 from bot.nlu.tagger import TAGGER_VERSION, EntityTagger, without_overlaps
 from bot.nlu.text import normalise
 from bot.nlu.training_data import TrainingExample
+from bot.nlu.variants import DEFAULT_COPIES, with_entity_variants
 
 log = logging.getLogger(__name__)
 
 FALLBACK_INTENT = "nlu_fallback"
 RANKING_LENGTH = 10
-# Bump when training or the saved artefact changes, so old caches are not loaded.
-CODE_VERSION = "nlu-minilm-5"
+# Bump when training, ranking or the saved artefact changes, so old caches are not loaded.
+CODE_VERSION = "nlu-minilm-6"  # 6: small projects ranked by MiniLM, entity variants
 KEEP_ARTEFACTS = 3
 DEFAULT_CLASSIFIER = "minilm"
 DEFAULT_OUT_OF_SCOPE = ("oos", "out_of_scope")
@@ -201,13 +202,14 @@ def fit_nlu(examples: Sequence[TrainingExample], config: Mapping[str, Any]) -> N
     )
     texts = [example.text for example in usable]
     labels = [example.intent for example in usable]
-    classifier = TRAINERS[name](texts, labels, config) if usable else None
+    trainer = with_entity_variants(TRAINERS[name], usable, entity_variants(config))
+    classifier = trainer(texts, labels, config) if usable else None
     if configured is not None:
         threshold = configured
     elif classifier is None:
         threshold = 1.0
     else:
-        threshold = calibrate_threshold(texts, labels, TRAINERS[name], config, out_of_scope)
+        threshold = calibrate_threshold(texts, labels, trainer, config, out_of_scope)
     languages = config.get("languages") or ["en"]
     if isinstance(languages, str):
         languages = [languages]
@@ -215,6 +217,17 @@ def fit_nlu(examples: Sequence[TrainingExample], config: Mapping[str, Any]) -> N
         classifier, threshold, LookupExtractor.from_examples(usable), languages=languages,
         tagger=EntityTagger.fit(usable), out_of_scope=out_of_scope,
     )
+
+
+def entity_variants(config: Mapping[str, Any]) -> int:
+    """``nlu.entity_variants``: how many copies of each annotated example, with other entity
+    values, are taught besides it (bot/nlu/variants.py); 0 turns them off."""
+    value = config.get("entity_variants", DEFAULT_COPIES)
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 10:
+        raise NluConfigError(
+            f"config.yml nlu.entity_variants: expected a whole number from 0 to 10, got {value!r}"
+        )
+    return value
 
 
 def _configured_threshold(config: Mapping[str, Any]) -> float | None:

@@ -21,9 +21,10 @@ from sklearn.metrics import precision_recall_fscore_support
 from sklearn.model_selection import StratifiedKFold
 
 from bot.nlu.classifier import TRAINERS, ClassifierTrainer
-from bot.nlu.model import classifier_name
+from bot.nlu.model import classifier_name, entity_variants
 from bot.nlu.text import normalise
 from bot.nlu.training_data import TrainingExample
+from bot.nlu.variants import with_entity_variants
 
 DEFAULT_FOLDS = 5
 SEED = 0
@@ -86,11 +87,12 @@ def cross_validate(
     if folds < 2:
         raise ValueError(f"--folds: need at least 2 folds, got {folds}")
     name = classifier or classifier_name(config)
-    trainer = _trainer(name)
     usable = sorted(
         (example for example in examples if normalise(example.text)),
         key=lambda example: (example.intent, example.text),
     )
+    # As training does: each fold's classifier is also taught its examples' entity variants.
+    trainer = with_entity_variants(_trainer(name), usable, entity_variants(config))
     report = Report(classifier=name, folds=folds, seed=seed)
     report.duplicates = _duplicates(usable)
     sizes = Counter(example.intent for example in usable)
