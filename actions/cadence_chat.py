@@ -38,8 +38,11 @@ ALL_CADENCES = "all"  # the cadence_name slot's value for "every cadence the tar
 # Slots a cadence flow fills; reset when a request is done so the next one starts clean.
 REQUEST_SLOTS = (
     "cadence_name", "cadence_targets", "cadence_assignee", "cadence_confirm",
-    "cadence_call_result", "cadence_question", "cadence_next",
+    "cadence_call_result", "cadence_question", "cadence_next", "cadence_suggestion",
 )  # fmt: skip
+# Answers to "Did you mean Q4 Outbound?" that take the name offered.
+AFFIRMATIONS = frozenset({"yes", "y", "yeah", "yep", "yup", "sure", "ok", "okay", "correct",
+                          "right", "that one", "yes please", "please do", "exactly"})  # fmt: skip
 Events = list[dict[str, Any]]
 
 
@@ -154,7 +157,16 @@ def targets_of(tracker: Tracker) -> tuple[str | None, list[str]]:
     return split_targets(slot_text(tracker, "cadence_targets") or "")
 
 
+def cadence_name_of(tracker: Tracker) -> str | None:
+    """The cadence_name slot, where a "yes" to the name offered is that name."""
+    name = slot_text(tracker, "cadence_name")
+    offered = slot_text(tracker, "cadence_suggestion")
+    if name is not None and offered is not None and name.lower().strip(" .!") in AFFIRMATIONS:
+        return offered
+    return name
+
+
 def cadence_of(tracker: Tracker) -> str | None:
     """The cadence the request names; ``None`` for all of the target's cadences."""
-    name = slot_text(tracker, "cadence_name")
+    name = cadence_name_of(tracker)
     return None if name is None or name.lower() in (ALL_CADENCES, "all cadences") else name

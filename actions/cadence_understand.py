@@ -83,7 +83,7 @@ class ActionCadenceUnderstand(CadenceAction):
             text, flow, known_names(session)
         )
         self.add_entities(request, tracker)
-        request.cadence = self.checked_cadence(session, request.cadence, flow, dispatcher)
+        request.cadence, offered = self.checked_cadence(session, request.cadence, flow, dispatcher)
         if request.cadence is None and request.all_cadences and flow in ON_TARGETS_CADENCES:
             request.cadence = ALL_CADENCES
         if request.cadence is None and flow in ON_TARGETS_CADENCES:
@@ -101,6 +101,7 @@ class ActionCadenceUnderstand(CadenceAction):
             "cadence_assignee": request.assignee,
             "cadence_call_result": request.call_result,
             "cadence_next": "ask",
+            "cadence_suggestion": offered,
         }
         return [SlotSet(name, values.get(name)) for name in REQUEST_SLOTS]
 
@@ -123,18 +124,20 @@ class ActionCadenceUnderstand(CadenceAction):
     @staticmethod
     def checked_cadence(
         session: Session, name: str | None, flow: str, dispatcher: CollectingDispatcher
-    ) -> str | None:
-        """The cadence's own name, or ``None`` (said why) so that the flow asks for one."""
+    ) -> tuple[str | None, str | None]:
+        """The cadence's own name, or ``None`` (said why) so that the flow asks for one; and
+        the one close name offered instead, which a "yes" to that question then takes."""
         if name is None:
-            return None
+            return None, None
         try:
             cadence = find_cadence(session, name)
             if flow == "enroll_in_cadence":
                 check_open(cadence)
         except CadenceError as error:
             dispatcher.utter_message(text=error.message)
-            return None
-        return cadence.name
+            one = error.code == "unknown_cadence" and len(error.suggestions) == 1
+            return None, error.suggestions[0] if one else None
+        return cadence.name, None
 
 
 def known_names(session: Session) -> Known:

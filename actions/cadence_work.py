@@ -17,6 +17,7 @@ from actions.cadence_chat import (
     CadenceAction,
     Events,
     PerTargetAction,
+    cadence_name_of,
     cadence_of,
     reset_request,
     slot_text,
@@ -91,7 +92,7 @@ class ActionCadenceMembers(CadenceAction):
     def act(
         self, session: Session, actor: User, dispatcher: CollectingDispatcher, tracker: Tracker
     ) -> Events:
-        found = members(session, str(slot_text(tracker, "cadence_name")), actor=actor)
+        found = members(session, str(cadence_name_of(tracker)), actor=actor)
         say(dispatcher, found.summary, found.lines)
         return reset_request()
 
@@ -103,7 +104,7 @@ class ActionCadenceStats(CadenceAction):
     def act(
         self, session: Session, actor: User, dispatcher: CollectingDispatcher, tracker: Tracker
     ) -> Events:
-        report = stats(session, str(slot_text(tracker, "cadence_name")))
+        report = stats(session, str(cadence_name_of(tracker)))
         say(dispatcher, report.summary, ["By step:", *report.lines] if report.lines else [])
         return reset_request()
 

@@ -20,6 +20,7 @@ from actions.cadence_chat import (
     Events,
     PerTargetAction,
     ask_first,
+    cadence_name_of,
     cadence_of,
     request_key,
     reset_request,
@@ -51,7 +52,7 @@ class ActionCadencePreviewEnroll(CadenceAction):
     ) -> Events:
         list_name, targets = targets_of(tracker)
         outcome = preview_enroll(
-            session, actor=actor, cadence_name=str(slot_text(tracker, "cadence_name")),
+            session, actor=actor, cadence_name=str(cadence_name_of(tracker)),
             targets=targets, list_name=list_name, assignee=assignee_of(session, tracker),
             daily_limit=daily_email_limit(),
         )  # fmt: skip
@@ -69,7 +70,7 @@ class ActionCadenceEnroll(CadenceAction):
     ) -> Events:
         list_name, targets = targets_of(tracker)
         outcome = enroll(
-            session, actor=actor, cadence_name=str(slot_text(tracker, "cadence_name")),
+            session, actor=actor, cadence_name=str(cadence_name_of(tracker)),
             targets=targets, list_name=list_name, assignee=assignee_of(session, tracker),
             request_key=request_key(tracker), daily_limit=daily_email_limit(),
         )  # fmt: skip

@@ -67,11 +67,17 @@ def _normal(text: str, *, drop: Sequence[str] = ()) -> str:
 # --- cadences and lists ---------------------------------------------------------------------
 
 
+def _compact(text: str, *, drop: Sequence[str] = ()) -> str:
+    """The name with case, spaces and punctuation gone: "inbound followup", "Inbound Follow-up"
+    and "inbound follow up" are one name, not a misspelling to ask about."""
+    return "".join(ch for ch in _normal(text, drop=drop) if ch.isalnum())
+
+
 def find_cadence(session: Session, name: str) -> Cadence:
     wanted = _normal(name, drop=("cadence",))
     cadences = list(session.scalars(select(Cadence)))
     for cadence in cadences:
-        if _normal(cadence.name, drop=("cadence",)) == wanted:
+        if _compact(cadence.name, drop=("cadence",)) == _compact(name, drop=("cadence",)):
             return cadence
     raise _no_such("unknown_cadence", f"There is no cadence called '{name}'.", wanted,
                    [cadence.name for cadence in cadences])  # fmt: skip
@@ -81,7 +87,7 @@ def find_list(session: Session, name: str) -> SavedList:
     wanted = _normal(name, drop=("list",))
     lists = list(session.scalars(select(SavedList)))
     for saved in lists:
-        if _normal(saved.name, drop=("list",)) == wanted:
+        if _compact(saved.name, drop=("list",)) == _compact(name, drop=("list",)):
             return saved
     names = [saved.name for saved in lists]
     scored = process.extract(

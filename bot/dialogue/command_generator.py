@@ -145,9 +145,13 @@ class CommandGenerator:
         if intent == FALLBACK_INTENT:
             return None
         flow = self.domain.flow_for_intent(intent)
-        if flow is not None and flow.guard is not None and not flow.guard.evaluate(state.slots):
-            return None
-        return flow
+        if flow is None or flow.guard is None:
+            return flow
+        # A guard may ask whether the bot is waiting for an answer (`context.collect`, the slot
+        # it asked for): "yes" is an answer to "Did you mean ...?", not small talk.
+        pending = self.pending_collect(state)
+        context = {"collect": pending.collect if pending is not None else None}
+        return flow if flow.guard.evaluate(state.slots, context) else None
 
     def entity_slot_values(
         self, parse: dict[str, Any], state: DialogueState, starting: Flow | None, timezone: str

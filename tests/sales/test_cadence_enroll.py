@@ -339,6 +339,21 @@ def test_an_unknown_cadence_is_refused_with_close_names(org: Org) -> None:
     )
 
 
+@pytest.mark.parametrize(
+    "typed", ["inbound followup", "Inbound Follow Up", "the inbound-follow-up cadence"]
+)
+def test_a_name_written_with_other_spaces_or_hyphens_is_the_same_cadence(
+    org: Org, typed: str
+) -> None:
+    org.cadence("Inbound Follow-up")
+    org.lead("a@x.example", org.sam)
+
+    outcome = enroll(org.session, actor=org.sam, cadence_name=typed, targets=["a@x.example"],
+                     now=NOW)  # fmt: skip
+
+    assert outcome.summary.startswith("Enrolled a@x.example in Inbound Follow-up;")
+
+
 def test_200_targets_are_enrolled_and_201_refuse_the_whole_request(org: Org) -> None:
     org.cadence()
     emails = [f"lead{number}@x.example" for number in range(201)]
