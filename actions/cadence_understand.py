@@ -83,10 +83,13 @@ class ActionCadenceUnderstand(CadenceAction):
             text, flow, known_names(session)
         )
         self.add_entities(request, tracker)
+        named = request.cadence is not None
         request.cadence, offered = self.checked_cadence(session, request.cadence, flow, dispatcher)
         if request.cadence is None and request.all_cadences and flow in ON_TARGETS_CADENCES:
             request.cadence = ALL_CADENCES
-        if request.cadence is None and flow in ON_TARGETS_CADENCES:
+        # A cadence named but not found is asked about, never swapped for the target's only
+        # one: "yes" to "Did you mean Q4 Outbound?" must not act on another cadence.
+        if request.cadence is None and not named and flow in ON_TARGETS_CADENCES:
             found = targets_cadences(session, request.targets) if plain(request) else None
             if found == []:  # nothing to choose from: say so rather than ask
                 verb = "is" if len(request.targets) == 1 else "are"
