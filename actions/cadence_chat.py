@@ -39,6 +39,7 @@ ALL_CADENCES = "all"  # the cadence_name slot's value for "every cadence the tar
 REQUEST_SLOTS = (
     "cadence_name", "cadence_targets", "cadence_assignee", "cadence_confirm",
     "cadence_call_result", "cadence_question", "cadence_next", "cadence_suggestion",
+    "cadence_until",
 )  # fmt: skip
 # Answers to "Did you mean Q4 Outbound?" that take the name offered.
 AFFIRMATIONS = frozenset({"yes", "y", "yeah", "yep", "yup", "sure", "ok", "okay", "correct",

@@ -9,6 +9,7 @@ the flow asks for it with buttons of the cadences that fit.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from rasa_sdk import Tracker
@@ -27,13 +28,14 @@ from actions.cadence_chat import (
     targets_of,
 )
 from actions.cadence_text import CadenceRequest, Known, KnownUser, understand
+from actions.cadence_times import pause_end
 from sales.cadence_changes import live_enrollments
 from sales.cadence_enroll import check_open
 from sales.cadence_models import Cadence
 from sales.cadence_results import join_names
 from sales.cadence_targets import TargetResolver
 from sales.cadences import CadenceError, find_cadence
-from sales.models import User
+from sales.models import User, utc_now
 from sales.prospects import SavedList
 
 # Flows that act on the cadences a target is already in; "all of them" is an answer there.
@@ -50,13 +52,17 @@ QUESTIONS = {
 
 
 def without_times(message: dict[str, Any]) -> str:
-    """The message's text with its dates and times blanked out: "put Tom in Q4 Outbound
-    tomorrow at 3pm" names Tom, not a person called "tomorrow pm". A cadence's steps fall due
-    by its own schedule, which the reply states."""
+    """The message's text with its dates, times and durations blanked out, with the word that
+    leads them in: "put Tom in Q4 Outbound tomorrow at 3pm" names Tom, not a person called
+    "tomorrow pm", and "pause Priya for two weeks" names Priya. A cadence's steps fall due by
+    its own schedule, which the reply states; a pause's end is read apart (``pause_end``)."""
     text = str(message.get("text") or "")
     for entity in message.get("entities") or []:
-        if entity.get("entity") == "time":
+        if entity.get("entity") in ("time", "duration"):
             start, end = int(entity["start"]), int(entity["end"])
+            lead_in = re.search(r"\b(?:for|until|till|through|by)\s+$", text[:start], re.IGNORECASE)
+            if lead_in is not None:
+                start = lead_in.start()
             text = text[:start] + " " * (end - start) + text[end:]
     return text
 
@@ -83,6 +89,8 @@ class ActionCadenceUnderstand(CadenceAction):
             text, flow, known_names(session)
         )
         self.add_entities(request, tracker)
+        until = (pause_end(tracker.latest_message, utc_now(), actor.timezone)
+                 if flow == "pause_cadence" else None)  # fmt: skip
         named = request.cadence is not None
         request.cadence, offered = self.checked_cadence(session, request.cadence, flow, dispatcher)
         if request.cadence is None and request.all_cadences and flow in ON_TARGETS_CADENCES:
@@ -105,6 +113,7 @@ class ActionCadenceUnderstand(CadenceAction):
             "cadence_call_result": request.call_result,
             "cadence_next": "ask",
             "cadence_suggestion": offered,
+            "cadence_until": until.isoformat() if until is not None else None,
         }
         return [SlotSet(name, values.get(name)) for name in REQUEST_SLOTS]
 

@@ -4,9 +4,6 @@ cadences are doing: members, stats, the list of cadences."""
 from __future__ import annotations
 
 from abc import abstractmethod
-from datetime import datetime, time, timedelta
-from typing import Any
-from zoneinfo import ZoneInfo
 
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
@@ -22,9 +19,9 @@ from actions.cadence_chat import (
     reset_request,
     slot_text,
 )
+from actions.cadence_times import due_window
 from sales.cadence_models import Cadence, Enrollment
 from sales.cadences import (
-    DueWindow,
     StepOutcome,
     complete_task,
     due_task,
@@ -55,34 +52,6 @@ class ActionCadenceDueToday(CadenceAction):
         return []
 
 
-RELATIVE_DAYS = frozenset({"today", "tonight", "tomorrow", "yesterday"})
-
-
-def due_window(message: dict[str, Any], now: datetime) -> DueWindow | None:
-    """The window a "what's due ..." message names through its first date or time entity:
-    a range as given ("next week"), a day as that whole day ("tomorrow", "on Friday"), a time
-    as "by then" ("by 3pm"); None when it names none (today, in the user's zone)."""
-    text = str(message.get("text") or "")
-    for entity in message.get("entities") or []:
-        if entity.get("entity") != "time":
-            continue
-        phrase = text[int(entity["start"]):int(entity["end"])].strip() or str(entity["value"])
-        value = entity["value"]
-        if isinstance(value, dict):
-            return DueWindow(datetime.fromisoformat(value["from"]),
-                             datetime.fromisoformat(value["to"]), phrase)  # fmt: skip
-        moment = datetime.fromisoformat(str(value))
-        info = entity.get("additional_info") or {}
-        if info.get("grain") != "day":
-            return DueWindow(now, moment, phrase if phrase.startswith("by ") else f"by {phrase}")
-        zone = ZoneInfo(str(info.get("timezone") or "UTC"))
-        day = moment.astimezone(zone).date()
-        if phrase.lower() not in RELATIVE_DAYS:  # "friday" -> "on Friday, Nov 27"
-            phrase = f"on {day:%A}, {day:%b} {day.day}"
-        next_day = day + timedelta(days=1)
-        return DueWindow(datetime.combine(day, time(), zone),
-                         datetime.combine(next_day, time(), zone), phrase)  # fmt: skip
-    return None
 
 
 class ActionCadenceMembers(CadenceAction):

@@ -9,6 +9,7 @@ message's id as the request key, so a platform's retry never enrols or removes t
 from __future__ import annotations
 
 from abc import abstractmethod
+from datetime import datetime
 
 from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
@@ -128,7 +129,9 @@ class ActionCadencePause(_PerTargetChange):
         return "action_cadence_pause"
 
     def change(self, session: Session, actor: User, target: str, tracker: Tracker) -> ChangeOutcome:
-        return pause(session, actor=actor, target=target, cadence_name=cadence_of(tracker))
+        until = slot_text(tracker, "cadence_until")
+        return pause(session, actor=actor, target=target, cadence_name=cadence_of(tracker),
+                     until=datetime.fromisoformat(until) if until else None)  # fmt: skip
 
 
 class ActionCadenceResume(_PerTargetChange):

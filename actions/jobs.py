@@ -1,9 +1,9 @@
 """Periodic jobs the bot runs by name (config.yml ``jobs.tasks``): adapters to sales/ work.
 
-``actions.jobs:run_cadence_jobs`` sends the cadence emails that came due. The bot's jobs runner
-calls it with the loaded config; it opens that config's database (``database.url``, which
-``SALESBOT_DATABASE_URL`` overrides, as for the actions) and reads config.yml's ``email``
-section (sales/email_settings.py).
+``actions.jobs:run_cadence_jobs`` resumes pauses that ran out and sends the cadence emails that
+came due. The bot's jobs runner calls it with the loaded config; it opens that config's database
+(``database.url``, which ``SALESBOT_DATABASE_URL`` overrides, as for the actions) and reads
+config.yml's ``email`` section (sales/email_settings.py).
 """
 
 from __future__ import annotations

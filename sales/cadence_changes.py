@@ -14,6 +14,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime
 
 from sqlalchemy import select
@@ -29,6 +30,7 @@ from sales.cadence_results import (
     ChangeOutcome,
     Refusal,
     join_names,
+    local_day_or_time,
     local_time,
     plural,
 )
@@ -101,9 +103,13 @@ def pause(
     actor: User,
     target: str,
     cadence_name: str | None = None,
+    until: datetime | None = None,
     now: datetime | None = None,
 ) -> ChangeOutcome:
+    """Pause the target's cadence work; with ``until``, the cadence job resumes it then."""
     moment = now or utc_now()
+    if until is not None and until <= moment:
+        raise CadenceError("pause_in_past", "A pause has to end in the future.")
     found, enrollments, refused = _workable(session, actor, target, cadence_name)
     changed = [e for e in enrollments if e.state == "active"]
     for enrollment in changed:
@@ -111,8 +117,15 @@ def pause(
         recall_unsent(session, enrollment)  # held back, sent after resuming
         for task in due_tasks(enrollment):
             reschedule(session, task, task.due_at)  # drops a failed email, keeps the date
-    already = [e.cadence.name for e in enrollments if e.state == "paused" and e not in changed]
-    return _change("paused", found, changed, refused, already, moment, actor)
+    already = [e for e in enrollments if e.state == "paused" and e not in changed]
+    for enrollment in [*changed, *already] if until is not None else changed:
+        enrollment.resume_at = until  # "pause for two weeks" also sets an end on a paused one
+    outcome = _change("paused", found, changed, refused, [e.cadence.name for e in already],
+                      moment, actor)  # fmt: skip
+    if until is None or not (changed or already):
+        return outcome
+    when = local_day_or_time(until, actor.timezone, moment, preposition="on")
+    return replace(outcome, summary=f"{outcome.summary[:-1]}; I'll resume {found.label} {when}.")
 
 
 def resume(
@@ -127,12 +140,27 @@ def resume(
     found, enrollments, refused = _workable(session, actor, target, cadence_name)
     changed = [e for e in enrollments if e.state == "paused"]
     for enrollment in changed:
-        enrollment.state, enrollment.paused_at = "active", None
-        for task in due_tasks(enrollment):
-            if task.due_at < moment:
-                reschedule(session, task, due_in_hours(enrollment, moment, 0))
+        resume_enrollment(session, enrollment, moment)
     already = [e.cadence.name for e in enrollments if e.state == "active" and e not in changed]
     return _change("resumed", found, changed, refused, already, moment, actor)
+
+
+def resume_enrollment(session: Session, enrollment: Enrollment, now: datetime) -> None:
+    """Back to active; steps that fell due while paused come due now (in working hours)."""
+    enrollment.state, enrollment.paused_at, enrollment.resume_at = "active", None, None
+    for task in due_tasks(enrollment):
+        if task.due_at < now:
+            reschedule(session, task, due_in_hours(enrollment, now, 0))
+
+
+def resume_ended_pauses(session: Session, now: datetime) -> int:
+    """Resume every paused enrollment whose pause has run out; how many."""
+    ended = list(session.scalars(select(Enrollment).where(
+        Enrollment.state == "paused", Enrollment.resume_at.is_not(None),
+        Enrollment.resume_at <= now)))  # fmt: skip
+    for enrollment in ended:
+        resume_enrollment(session, enrollment, now)
+    return len(ended)
 
 
 def reassign(

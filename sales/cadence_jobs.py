@@ -25,7 +25,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from sales.cadence_models import OutboxEmail, StepTask
-from sales.cadences import CadenceError, complete_task, due_automated_emails, skip_task
+from sales.cadences import (
+    CadenceError,
+    complete_task,
+    due_automated_emails,
+    resume_ended_pauses,
+    skip_task,
+)
 from sales.email_settings import DEFAULT_DAILY_LIMIT, SmtpSettings
 from sales.merge_fields import TemplateFieldError, render
 from sales.outbox import SendReport, queue_email, send_queued
@@ -40,6 +46,7 @@ TASK_BATCH = 200
 class CadenceJobReport:
     queued: int = 0  # emails rendered into the outbox (their steps completed)
     skipped: int = 0  # steps skipped: the target has opted out of email
+    resumed: int = 0  # paused enrollments whose pause ran out ("pause Priya for two weeks")
     problems: list[str] = field(default_factory=list)  # tasks left due, and why
     sending: SendReport = field(default_factory=SendReport)
 
@@ -48,6 +55,8 @@ class CadenceJobReport:
         text = f"{self.queued} email(s) queued; sending: {self.sending.summary}"
         if self.skipped:
             text += f"; {self.skipped} step(s) skipped (opted out of email)"
+        if self.resumed:
+            text += f"; {self.resumed} paused enrollment(s) resumed"
         if self.problems:
             text += f"; {len(self.problems)} problem(s): " + "; ".join(self.problems)
         return text
@@ -65,6 +74,9 @@ def run_due_work(
     """One pass of the cadence job at ``now`` (aware UTC). Commits: pass a session that is
     not inside ``session.begin()``."""
     report = CadenceJobReport()
+    # Pauses that ran out first, so their emails that are due go out in this same pass.
+    report.resumed = resume_ended_pauses(session, now)
+    session.commit()
     for task in due_automated_emails(session, now, limit=batch):
         try:
             with session.begin_nested():  # one task's failure leaves the others done

@@ -126,6 +126,7 @@ class Enrollment(Base):
     end_reason: Mapped[str | None] = mapped_column(String(32))
     enrolled_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utc_now)
     paused_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    resume_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # a pause that ends itself
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     cadence: Mapped[Cadence] = relationship()

@@ -36,6 +36,7 @@ from sales.cadence_results import (
     MemberRow,
     Members,
     join_names,
+    local_day_or_time,
     local_time,
     plural,
 )
@@ -219,6 +220,7 @@ def _member(enrollment: Enrollment) -> MemberRow:
         assignee=enrollment.assignee.name,
         due_at=due.due_at if due else None,
         disposition=enrollment.disposition,
+        resume_at=enrollment.resume_at,
     )
 
 
@@ -228,7 +230,9 @@ def _member_line(row: MemberRow, actor: User, now: datetime) -> str:
         line += f": {row.step}"
         if row.due_at is not None:
             line += f", due {local_time(row.due_at, actor.timezone, now)}"
-    if row.state != "active":
+    if row.state == "paused" and row.resume_at is not None:
+        line += f" [paused until {local_day_or_time(row.resume_at, actor.timezone, now)}]"
+    elif row.state != "active":
         line += f" [{row.state}{', ' + row.disposition if row.disposition else ''}]"
     return line
 

@@ -141,6 +141,7 @@ class MemberRow:
     assignee: str
     due_at: datetime | None
     disposition: str | None
+    resume_at: datetime | None = None  # a pause that ends by itself
 
 
 @dataclass
@@ -241,6 +242,19 @@ def join_names(names: Sequence[str], limit: int = NAMES_SHOWN) -> str:
 
 def plural(count: int, one: str, many: str | None = None) -> str:
     return f"{count} {one if count == 1 else (many or one + 's')}"
+
+
+def local_day_or_time(
+    moment: datetime, timezone: str, now: datetime, preposition: str = ""
+) -> str:
+    """A moment at local midnight as its day ("tomorrow", "Sat 5 Dec", with ``preposition``
+    "on": "on Sat 5 Dec"), else ``local_time``."""
+    local = moment.astimezone(zone(timezone))
+    if (local.hour, local.minute) != (0, 0):
+        return local_time(moment, timezone, now)
+    day = local_time(moment, timezone, now).removesuffix(" 00:00")
+    relative = day in ("today", "tomorrow", "yesterday")
+    return day if relative or not preposition else f"{preposition} {day}"
 
 
 def local_time(moment: datetime, timezone: str, now: datetime) -> str:

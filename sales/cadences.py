@@ -22,6 +22,7 @@ from sales.cadence_changes import (
     reassign,
     remove,
     resume,
+    resume_ended_pauses,
 )
 from sales.cadence_engagement import (
     convert_lead,
@@ -96,6 +97,7 @@ __all__ = [
     "record_engagement",
     "remove",
     "resume",
+    "resume_ended_pauses",
     "set_lead_status",
     "skip_task",
     "stats",

@@ -182,6 +182,34 @@ def test_a_step_still_in_the_future_keeps_its_date_on_resume(org: Org) -> None:
     assert [t.due_at for t in due(org.session, enrollment)] == [planned]
 
 
+def test_a_pause_with_an_end_is_resumed_by_the_cadence_job_then(org: Org) -> None:
+    (enrollment,) = _cy_in(org, "Q4 Outbound", steps=EMAIL_FIRST)
+    monday = datetime(2026, 3, 9, 0, 0, tzinfo=NOW.tzinfo)  # NOW is Monday 2 March, UTC user
+
+    paused = pause(org.session, actor=org.sam, target="Cy Young", until=monday, now=NOW)
+
+    assert paused.summary == "Paused Cy Young in Q4 Outbound; I'll resume Cy Young on Mon 9 Mar."
+    assert enrollment.resume_at == monday
+    before = run_due_work(org.session, monday - timedelta(minutes=1), None)
+    assert (before.resumed, enrollment.state) == (0, "paused")
+    assert before.queued == 0  # the paused target's email waits
+
+    after = run_due_work(org.session, monday, None)
+
+    assert (after.resumed, enrollment.state, enrollment.resume_at) == (1, "active", None)
+    assert "1 paused enrollment(s) resumed" in after.summary
+    (task,) = due(org.session, enrollment)  # overdue while paused: due at the next working start
+    assert task.due_at == monday + timedelta(hours=9)
+    assert run_due_work(org.session, task.due_at, None).queued == 1
+
+
+def test_a_pause_cannot_end_in_the_past(org: Org) -> None:
+    (enrollment,) = _cy_in(org, "Q4 Outbound")
+    with pytest.raises(CadenceError, match="A pause has to end in the future"):
+        pause(org.session, actor=org.sam, target="Cy Young", until=NOW, now=NOW)
+    assert enrollment.state == "active"
+
+
 def test_pausing_twice_says_it_is_already_paused(org: Org) -> None:
     _cy_in(org, "Q4 Outbound")
     pause(org.session, actor=org.sam, target="Cy Young", cadence_name="Q4 Outbound", now=NOW)
