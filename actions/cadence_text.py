@@ -291,6 +291,17 @@ def _spot_assignee(rest: _Text, flow: str, users: Sequence[KnownUser]) -> str | 
     return None
 
 
+def named_user(text: str, users: Sequence[KnownUser]) -> str | None:
+    """The email of the user the text names anywhere ("what is Jane working on?", "Jane's
+    queue"), by email, full name or first name; the longest form wins."""
+    forms = sorted(((form, user) for user in users for form in _user_forms(user)),
+                   key=lambda pair: len(pair[0]), reverse=True)  # fmt: skip
+    for form, user in forms:
+        if re.search(rf"(?<![\w@.-]){re.escape(form)}(?:'s)?(?![\w@-])", text, re.IGNORECASE):
+            return user.email
+    return None
+
+
 def _user_forms(user: KnownUser) -> list[str]:
     forms = [user.email]
     if user.name:

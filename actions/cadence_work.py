@@ -19,7 +19,10 @@ from actions.cadence_chat import (
     reset_request,
     slot_text,
 )
+from actions.cadence_text import named_user
 from actions.cadence_times import due_window
+from actions.cadence_understand import known_names
+from sales.cadence_access import Access
 from sales.cadence_models import Cadence, Enrollment
 from sales.cadences import (
     StepOutcome,
@@ -47,11 +50,28 @@ class ActionCadenceDueToday(CadenceAction):
         self, session: Session, actor: User, dispatcher: CollectingDispatcher, tracker: Tracker
     ) -> Events:
         now = utc_now()
-        queue = due_today(session, actor, now, due_window(tracker.latest_message or {}, now))
+        message = tracker.latest_message or {}
+        whose = queue_owner(session, actor, str(message.get("text") or ""))
+        if whose is None:
+            dispatcher.utter_message(text=OTHERS_QUEUE)
+            return []
+        queue = due_today(session, whose, now, due_window(message, now), asked_by=actor)
         say(dispatcher, queue.summary, queue.lines)
         return []
 
 
+OTHERS_QUEUE = "I can show you your own work queue, or, for a manager, their team's."
+
+
+def queue_owner(session: Session, actor: User, text: str) -> User | None:
+    """Whose work queue the message asks for: a user it names, if the actor may see theirs
+    (a manager their team's, an admin anyone's); the actor when it names nobody else; None
+    when it names someone whose queue is not the actor's to see."""
+    email = named_user(text, known_names(session).users)
+    if email is None or email == actor.email:
+        return actor
+    other = session.scalars(select(User).where(User.email == email)).one()
+    return other if Access.of(session, actor).may_assign(other) else None
 
 
 class ActionCadenceMembers(CadenceAction):

@@ -63,12 +63,18 @@ class DueWindow:
 
 
 def due_today(
-    session: Session, user: User, now: datetime | None = None, window: DueWindow | None = None
+    session: Session,
+    user: User,
+    now: datetime | None = None,
+    window: DueWindow | None = None,
+    *,
+    asked_by: User | None = None,
 ) -> DueToday:
-    """The user's due steps: today in their zone, or within ``window`` when one is named."""
+    """The user's due steps: today, or within ``window`` when one is named. ``asked_by``
+    someone else (their manager), the answer names the user; days and times are the asker's."""
     moment = now or utc_now()
     if window is None:
-        _, day_end = local_day_bounds(moment, user.timezone)
+        _, day_end = local_day_bounds(moment, (asked_by or user).timezone)
         window = DueWindow(moment, day_end, "today")
     not_before = [StepTask.due_at >= window.start] if window.start > moment else []
     query = (
@@ -123,7 +129,9 @@ def due_today(
         left -= len(group.items)
         if group.items:
             groups.append(group)
-    return _due_text(groups, total, WORK_QUEUE_LIMIT - left, user, moment, window.phrase)
+    someone_else = asked_by is not None and asked_by.id != user.id
+    return _due_text(groups, total, WORK_QUEUE_LIMIT - left, user, moment, window.phrase,
+                     asked_by if someone_else else None)  # fmt: skip
 
 
 def _person(row: Any) -> tuple[str, str, str, int | None]:
@@ -133,13 +141,18 @@ def _person(row: Any) -> tuple[str, str, str, int | None]:
 
 
 def _due_text(
-    groups: list[DueGroup], total: int, shown: int, user: User, now: datetime, phrase: str
+    groups: list[DueGroup], total: int, shown: int, user: User, now: datetime, phrase: str,
+    asked_by: User | None = None,
 ) -> DueToday:
+    someone_else = asked_by is not None
+    timezone = (asked_by or user).timezone
     if not total:
-        return DueToday([], 0, 0, f"Nothing is due {phrase}.", [])
+        whose = f" for {user.name}" if someone_else else ""
+        return DueToday([], 0, 0, f"Nothing is due{whose} {phrase}.", [])
     cadences = len({group.cadence for group in groups})
     overdue = sum(item.overdue for group in groups for item in group.items)
-    summary = f"You have {plural(total, 'step')} due {phrase} in {plural(cadences, 'cadence')}"
+    subject = f"{user.name} has" if someone_else else "You have"
+    summary = f"{subject} {plural(total, 'step')} due {phrase} in {plural(cadences, 'cadence')}"
     if overdue:
         summary += f" ({overdue} overdue)"
     if shown < total:
@@ -152,7 +165,7 @@ def _due_text(
             score = f" ({item.score})" if item.score is not None else ""
             state = "overdue since" if item.overdue else "due"
             lines.append(
-                f"  • {item.name}{score}, {state} {local_time(item.due_at, user.timezone, now)}"
+                f"  • {item.name}{score}, {state} {local_time(item.due_at, timezone, now)}"
             )
     return DueToday(groups, total, shown, summary + ":", lines)
 
