@@ -297,7 +297,10 @@ def named_user(text: str, users: Sequence[KnownUser]) -> str | None:
     forms = sorted(((form, user) for user in users for form in _user_forms(user)),
                    key=lambda pair: len(pair[0]), reverse=True)  # fmt: skip
     for form, user in forms:
-        if re.search(rf"(?<![\w@.-]){re.escape(form)}(?:'s)?(?![\w@-])", text, re.IGNORECASE):
+        # A first name followed by another name is someone else: "Jane Roe" is not Jane Kim.
+        other_surname = r"(?!\s+[A-Z][a-z])" if " " not in form and "@" not in form else ""
+        name = rf"(?i:{re.escape(form)}(?:'s)?)"
+        if re.search(rf"(?<![\w@.-]){name}(?![\w@-]){other_surname}", text):
             return user.email
     return None
 

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from actions.cadence_text import Known, KnownUser, call_result, split_targets, understand
+from actions.cadence_text import (
+    Known,
+    KnownUser,
+    call_result,
+    named_user,
+    split_targets,
+    understand,
+)
 
 KNOWN = Known(
     cadences=["Q4 Outbound", "Inbound Follow-up", "Cold Calls"],
@@ -105,3 +112,15 @@ def test_an_answer_naming_people_and_a_list_splits_into_them() -> None:
     assert split_targets("ana@globex.example and Jane Roe") == (
         None, ["ana@globex.example", "Jane Roe"])
     assert split_targets("the Spring webinar list") == ("Spring webinar", [])
+
+
+@pytest.mark.parametrize(("text", "email"), [
+    ("what is Jane working on today?", "jane@acme.example"),
+    ("what's on jane's plate", "jane@acme.example"),
+    ("what is due for jane kim this week", "jane@acme.example"),
+    ("what's due for sam@acme.example", "sam@acme.example"),
+    ("what's due for Jane Roe?", None),  # a lead who shares a user's first name
+    ("what's due today?", None),
+])
+def test_the_user_a_message_names(text: str, email: str | None) -> None:
+    assert named_user(text, KNOWN.users) == email
