@@ -1,4 +1,5 @@
-"""Greets by time of day, and by name when the channel tells who is talking."""
+"""Greets by time of day, and by name when the channel tells who is talking; says what it can
+do for whoever is asking (a website visitor cannot use the sales team's skills)."""
 
 from __future__ import annotations
 
@@ -43,4 +44,23 @@ class ActionGreet(Action):
             "what you need.",
             buttons=[{"title": "What can you do?", "payload": "/help"}],
         )
+        return []
+
+
+class ActionHelp(Action):
+    """``utter_help`` for a member of the sales team, ``utter_help_visitor`` for anyone else:
+    listing call notes and cadences to a website visitor only leads to "please sign in"."""
+
+    def name(self) -> str:
+        return "action_help"
+
+    def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        email = acting_user_email(tracker)
+        known = False
+        if email:
+            with sales_session() as session:
+                known = find_user(session, email) is not None
+        dispatcher.utter_message(response="utter_help" if known else "utter_help_visitor")
         return []
