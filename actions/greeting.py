@@ -21,6 +21,16 @@ def part_of_day(hour: int) -> str:
     return "evening"
 
 
+def known_user(tracker: Tracker) -> tuple[str, str] | None:
+    """The (name, time zone) of the user the channel says is talking, if we know them."""
+    email = acting_user_email(tracker)
+    if not email:
+        return None
+    with sales_session() as session:
+        user = find_user(session, email)
+        return (user.name, user.timezone) if user is not None else None
+
+
 class ActionGreet(Action):
     def name(self) -> str:
         return "action_greet"
@@ -28,15 +38,9 @@ class ActionGreet(Action):
     def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
-        email = acting_user_email(tracker)
-        first_name = None
-        timezone = "UTC"
-        if email:
-            with sales_session() as session:
-                user = find_user(session, email)
-                if user is not None:
-                    first_name = user.name.split()[0] if user.name else None
-                    timezone = user.timezone
+        known = known_user(tracker)
+        first_name = known[0].split()[0] if known and known[0] else None
+        timezone = known[1] if known else "UTC"
         greeting = f"Good {part_of_day(local_now(tracker, timezone).hour)}"
         name = f", {first_name}" if first_name else ""
         dispatcher.utter_message(
@@ -57,10 +61,6 @@ class ActionHelp(Action):
     def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
-        email = acting_user_email(tracker)
-        known = False
-        if email:
-            with sales_session() as session:
-                known = find_user(session, email) is not None
+        known = known_user(tracker) is not None
         dispatcher.utter_message(response="utter_help" if known else "utter_help_visitor")
         return []
