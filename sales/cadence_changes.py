@@ -113,13 +113,14 @@ def pause(
     found, enrollments, refused = _workable(session, actor, target, cadence_name)
     changed = [e for e in enrollments if e.state == "active"]
     for enrollment in changed:
-        enrollment.state, enrollment.paused_at = "paused", moment
+        enrollment.state, enrollment.paused_at, enrollment.resume_at = "paused", moment, until
         recall_unsent(session, enrollment)  # held back, sent after resuming
         for task in due_tasks(enrollment):
             reschedule(session, task, task.due_at)  # drops a failed email, keeps the date
     already = [e for e in enrollments if e.state == "paused" and e not in changed]
-    for enrollment in [*changed, *already] if until is not None else changed:
-        enrollment.resume_at = until  # "pause for two weeks" also sets an end on a paused one
+    if until is not None:  # "pause for two weeks" also sets an end on one already paused
+        for enrollment in already:
+            enrollment.resume_at = until
     outcome = _change("paused", found, changed, refused, [e.cadence.name for e in already],
                       moment, actor)  # fmt: skip
     if until is None or not (changed or already):
