@@ -42,7 +42,7 @@ log = logging.getLogger(__name__)
 FALLBACK_INTENT = "nlu_fallback"
 RANKING_LENGTH = 10
 # Bump when training, ranking or the saved artefact changes, so old caches are not loaded.
-CODE_VERSION = "nlu-minilm-6"  # 6: small projects ranked by MiniLM, entity variants
+CODE_VERSION = "nlu-minilm-7"  # 7: calibration holds out paraphrases together
 KEEP_ARTEFACTS = 3
 DEFAULT_CLASSIFIER = "minilm"
 DEFAULT_OUT_OF_SCOPE = ("oos", "out_of_scope")
@@ -209,7 +209,10 @@ def fit_nlu(examples: Sequence[TrainingExample], config: Mapping[str, Any]) -> N
     elif classifier is None:
         threshold = 1.0
     else:
-        threshold = calibrate_threshold(texts, labels, trainer, config, out_of_scope)
+        # A classifier that can tell how alike sentences are holds out paraphrases together.
+        sentence_vectors = getattr(classifier, "sentence_vectors", None)
+        threshold = calibrate_threshold(
+            texts, labels, trainer, config, out_of_scope, sentence_vectors)
     languages = config.get("languages") or ["en"]
     if isinstance(languages, str):
         languages = [languages]
