@@ -125,7 +125,9 @@ class MiniLMClassifier:
         if self._small:
             return self._with_words(text, confidences)
         final = np.argsort(-confidences, kind="stable")
-        return [(self._intents[i], float(confidences[i])) for i in final]
+        scores = confidences[final].tolist()
+        return [(self._intents[i], score)
+                for i, score in zip(final.tolist(), scores, strict=True)]
 
     def _with_words(self, text: str, confidences: np.ndarray) -> Ranking:
         """Intents ordered by the mean of MiniLM's confidence and the words' (the baseline's);
@@ -150,12 +152,11 @@ class MiniLMClassifier:
     ) -> np.ndarray:
         """Each probability times how close its intent's nearest example is, relative to usual."""
         examples = self._examples_by_intent()
-        factors = np.empty(len(self._intents), dtype=np.float64)
         looked_at = order[:LOOKED_AT]
-        for i in looked_at:
-            nearest = float((examples[i] @ sentence).max(initial=0.0))
-            factors[i] = min(max(nearest, 0.0) / self._usual[i], 1.0) ** SIMILARITY_POWER
-        factors[order[LOOKED_AT:]] = factors[looked_at].min()
+        nearest = np.array([(examples[i] @ sentence).max(initial=0.0) for i in looked_at.tolist()])
+        relative = np.clip(nearest / self._usual[looked_at], 0.0, 1.0) ** SIMILARITY_POWER
+        factors = np.full(len(self._intents), relative.min(), dtype=np.float64)
+        factors[looked_at] = relative
         scaled: np.ndarray = np.clip(probabilities * factors, 0.0, 1.0)
         return scaled
 

@@ -19,6 +19,7 @@ import os
 import tempfile
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
@@ -91,10 +92,9 @@ class NluModel:
         if text.strip() and self.classifier is not None:
             ranked = self.classifier.rank(text)
             out_of_scope = bool(ranked) and ranked[0][0] in self.out_of_scope
-            ranking = [
-                {"name": name, "confidence": score}
-                for name, score in ranked if name not in self.out_of_scope
-            ][:RANKING_LENGTH]
+            understood = (item for item in ranked if item[0] not in self.out_of_scope)
+            ranking = [{"name": name, "confidence": score}
+                       for name, score in islice(understood, RANKING_LENGTH)]
         if not ranking:  # nothing said, or nothing learnt: certainly not understood
             intent: dict[str, Any] = {"name": FALLBACK_INTENT, "confidence": 1.0}
         elif out_of_scope or ranking[0]["confidence"] < self.threshold:
