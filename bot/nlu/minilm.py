@@ -48,16 +48,19 @@ BATCH = 64
 LEARNING_RATE = 2e-2
 WEIGHT_DECAY = 1e-4
 SIMILARITY_POWER = 2.0
-# Neighbours are looked up for this many of the head's best intents; the rest keep the lowest
-# factor found, so a ranking never promises more than the best-looked-at intents.
+# Neighbours are looked up for at most this many of the head's best intents; the rest keep the
+# lowest factor found, so a ranking never promises more than the best-looked-at intents.
 LOOKED_AT = 10
 MIN_USUAL = 0.2  # an intent of unrelated examples must not make everything look close to it
 TFIDF_WEIGHT = 0.3
 LARGE = 2000
 LARGE_TFIDF = {"max_iter": 100, "tol": 1e-3}
 # Held-out in-scope examples kept above the threshold, and its bounds (see calibration.py), for
-# projects of ``LARGE`` examples or more; smaller ones calibrate as the baseline does.
-CALIBRATION = Calibration(keep=0.99, floor=0.05, ceiling=0.5)
+# projects of ``LARGE`` examples or more; smaller ones calibrate as the baseline does. Asking a
+# user to rephrase 1.5% of what the bot could have answered is the price of catching most of
+# what it cannot: on CLINC150's validation set 0.985 gave in-scope accuracy 0.966 with 86% of
+# out-of-scope messages refused, 0.99 gave 0.967 with 85%.
+CALIBRATION = Calibration(keep=0.985, floor=0.05, ceiling=0.5)
 
 
 @dataclass
@@ -150,12 +153,27 @@ class MiniLMClassifier:
     def _scaled(
         self, probabilities: np.ndarray, order: np.ndarray, sentence: np.ndarray
     ) -> np.ndarray:
-        """Each probability times how close its intent's nearest example is, relative to usual."""
+        """Each probability times how close its intent's nearest example is, relative to usual.
+
+        Neighbours are looked up in the head's order. A factor is at most 1, so once an intent's
+        probability is below the second-best confidence found, neither it nor any after it can
+        reach the best two, which are all a parse decides on (threshold, clarification): a large
+        project stops there, usually after two or three intents instead of ``LOOKED_AT``. A
+        small one looks at them all, since the words' confidence reorders its ranking."""
         examples = self._examples_by_intent()
-        looked_at = order[:LOOKED_AT]
-        nearest = np.array([(examples[i] @ sentence).max(initial=0.0) for i in looked_at.tolist()])
-        relative = np.clip(nearest / self._usual[looked_at], 0.0, 1.0) ** SIMILARITY_POWER
-        factors = np.full(len(self._intents), relative.min(), dtype=np.float64)
+        looked_at: list[int] = []
+        relative: list[float] = []
+        best = second = 0.0
+        for i in order[:LOOKED_AT].tolist():
+            if not self._small and probabilities[i] < second:
+                break
+            nearest = float((examples[i] @ sentence).max(initial=0.0))
+            factor = min(max(nearest, 0.0) / float(self._usual[i]), 1.0) ** SIMILARITY_POWER
+            looked_at.append(i)
+            relative.append(factor)
+            confidence = float(probabilities[i]) * factor
+            best, second = max(best, confidence), max(second, min(best, confidence))
+        factors = np.full(len(self._intents), min(relative), dtype=np.float64)
         factors[looked_at] = relative
         scaled: np.ndarray = np.clip(probabilities * factors, 0.0, 1.0)
         return scaled
