@@ -22,12 +22,6 @@ from chromadb.utils.embedding_functions import register_embedding_function
 
 if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
-    from transformers.utils import logging as transformers_logging
-
-    # A progress bar for reading local weights, and config notes meant for model authors,
-    # are noise in a user's terminal.
-    transformers_logging.disable_progress_bar()  # type: ignore[no-untyped-call]
-    transformers_logging.set_verbosity_error()  # type: ignore[no-untyped-call]
 
 MODEL_NAME = "all-MiniLM-L6-v2"
 DIMENSIONS = 384
@@ -49,7 +43,12 @@ def load_model(path: str | None = None) -> SentenceTransformer:
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
     from sentence_transformers import SentenceTransformer
+    from transformers.utils import logging as transformers_logging
 
+    # A progress bar for reading local weights ("Loading weights: 100%"), and config notes
+    # meant for model authors, are noise in a user's terminal.
+    transformers_logging.disable_progress_bar()  # type: ignore[no-untyped-call]
+    transformers_logging.set_verbosity_error()  # type: ignore[no-untyped-call]
     folder = Path(path) if path else default_model_path()
     if not (folder / "modules.json").is_file():
         raise FileNotFoundError(f"no sentence-transformers model in {folder}")

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+from pathlib import Path
+
 import numpy as np
 
 from knowledge.embeddings import DIMENSIONS, embed
@@ -21,3 +25,12 @@ def test_vectors_come_back_in_order_with_repeats_and_cached_texts() -> None:
 
 def test_nothing_to_embed_is_an_empty_matrix() -> None:
     assert embed([]).shape == (0, DIMENSIONS)
+
+
+def test_loading_the_model_prints_nothing_to_the_user():
+    """A rep's first question about calls loads MiniLM: no progress bar in their terminal."""
+    script = "from knowledge.embeddings import embed; embed(['what did globex say'])"
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          timeout=120, cwd=Path(__file__).resolve().parents[2], check=True)
+    assert "Loading weights" not in done.stderr + done.stdout
+    assert done.stderr.strip() == ""
