@@ -101,7 +101,9 @@ class ActionCadenceUnderstand(CadenceAction):
             found = targets_cadences(session, request.targets) if plain(request) else None
             if found == []:  # nothing to choose from: say so rather than ask
                 verb = "is" if len(request.targets) == 1 else "are"
-                who = join_names(request.targets)
+                # By their names on record ("priya" is Priya Shah), as every other reply does.
+                resolved = TargetResolver(session).resolve(request.targets).targets
+                who = join_names([target.label for target in resolved] or request.targets)
                 dispatcher.utter_message(text=f"{who} {verb} not in any cadence.")
                 return stop_request()
             if found and len(found) == 1:  # in one cadence only: no need to ask which
