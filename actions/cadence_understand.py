@@ -33,7 +33,7 @@ from sales.cadence_changes import live_enrollments
 from sales.cadence_enroll import check_open
 from sales.cadence_models import Cadence
 from sales.cadence_results import join_names
-from sales.cadence_targets import TargetResolver
+from sales.cadence_targets import Resolved, TargetResolver
 from sales.cadences import CadenceError, find_cadence
 from sales.models import User, utc_now
 from sales.prospects import SavedList
@@ -98,12 +98,12 @@ class ActionCadenceUnderstand(CadenceAction):
         # A cadence named but not found is asked about, never swapped for the target's only
         # one: "yes" to "Did you mean Q4 Outbound?" must not act on another cadence.
         if request.cadence is None and not named and flow in ON_TARGETS_CADENCES:
-            found = targets_cadences(session, request.targets) if plain(request) else None
-            if found == []:  # nothing to choose from: say so rather than ask
-                verb = "is" if len(request.targets) == 1 else "are"
+            resolved = TargetResolver(session).resolve(request.targets) if plain(request) else None
+            found = cadences_of(session, resolved) if resolved is not None else None
+            if found == [] and resolved is not None:  # nothing to choose from: say so, not ask
                 # By their names on record ("priya" is Priya Shah), as every other reply does.
-                resolved = TargetResolver(session).resolve(request.targets).targets
-                who = join_names([target.label for target in resolved] or request.targets)
+                verb = "is" if len(resolved.targets) == 1 else "are"
+                who = join_names([target.label for target in resolved.targets])
                 dispatcher.utter_message(text=f"{who} {verb} not in any cadence.")
                 return stop_request()
             if found and len(found) == 1:  # in one cadence only: no need to ask which
@@ -173,7 +173,11 @@ def plain(request: CadenceRequest) -> bool:
 def targets_cadences(session: Session, targets: list[str]) -> list[str] | None:
     """Names of the cadences the targets are active or paused in, in enrolment order;
     ``None`` when a target is not known (the action that acts will say so)."""
-    resolved = TargetResolver(session).resolve(targets)
+    return cadences_of(session, TargetResolver(session).resolve(targets))
+
+
+def cadences_of(session: Session, resolved: Resolved) -> list[str] | None:
+    """``targets_cadences`` for targets already resolved."""
     if resolved.refused:
         return None
     names = [
